@@ -1,0 +1,218 @@
+"""The public entry point: `Agent(engine=..., home=...)`, then `run`, `stream` or `resume`."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Iterator
+
+from .config import ENGINES, MAX_IMAGE_BYTES, MAX_IMAGES, MAX_REQUEST_CHARS, default_home
+from .errors import IvluError
+from .store import ArtifactStore
+from .types import ArtifactRef, Event, RunResult, StepResult
+
+
+class Agent:
+    """Plans, renders, verifies and refines figures; remembers threads in SQLite.
+
+    Args:
+        engine: "symbolic" (rules, no model).
+        home: folder for the artifact store and checkpoints (default IVLU_HOME or ./.ivlu).
+        max_refinements: refinement budget per step; when spent the step is marked unverified.
+        workers: how many isolated render/verify processes may run at once.
+    """
+
+    def __init__(self, engine: str = "symbolic", home: str | Path | None = None, max_refinements: int = 3,
+                 workers: int = 2):
+        if engine not in ENGINES:
+            raise IvluError(f"Unknown engine {engine!r}.", "one of: " + ", ".join(ENGINES),
+                            "use --engine symbolic (the default without a model)")
+        if not 0 <= max_refinements <= 10:
+            raise IvluError(f"max_refinements={max_refinements}", "0 to 10", "pick a smaller budget")
+        from langgraph.checkpoint.sqlite import SqliteSaver
+
+        from .graph.build import build_graph
+        from .graph.nodes import Services
+        from .model.symbolic import SymbolicPlanner
+        from .worker import WorkerPool
+
+        self.home = Path(home).resolve() if home else default_home()
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise IvluError(f"Cannot create the agent home {self.home} ({e.strerror}).",
+                            "a writable folder", "set IVLU_HOME or pass home=") from None
+        self.store = ArtifactStore(self.home)
+        self.workers = WorkerPool(size=workers)
+        self.engine = SymbolicPlanner(describe=self._describe)
+        self._db = sqlite3.connect(self.home / "checkpoints.sqlite", check_same_thread=False)
+        self.checkpointer = SqliteSaver(self._db)
+        self.graph = build_graph(Services(self.store, self.workers, self.engine, max_refinements),
+                                 self.checkpointer)
+
+    def _describe(self, smiles: str) -> dict:
+        return self.workers.call("ivlu_agent.chem:describe", smiles, timeout_s=30)
+
+    # -- public API ----------------------------------------------------------------------------------
+
+    def run(self, request: str, thread_id: str | None = None, images: list[str | Path] | None = None,
+            out: str | Path | None = None) -> RunResult:
+        """Run one request (a turn) on a thread and return its result."""
+        result = None
+        for event in self.stream(request, thread_id=thread_id, images=images, out=out):
+            if event.type == "done":
+                result = RunResult.model_validate(event.data["result"])
+        assert result is not None
+        return result
+
+    def stream(self, request: str, thread_id: str | None = None, images: list[str | Path] | None = None,
+               out: str | Path | None = None) -> Iterator[Event]:
+        """Like `run`, but yield typed progress events; the last one is `done` with the result."""
+        request = self._check_request(request)
+        if out is not None:
+            from .report import check_writable
+
+            check_writable(Path(out))
+        refs = [self._store_image(p) for p in images or []]
+        thread_id = thread_id or uuid.uuid4().hex[:12]
+        inputs = {"request": request, "images": [r.model_dump() for r in refs]}
+        yield from self._drive(inputs, thread_id, out)
+
+    def resume(self, thread_id: str, out: str | Path | None = None) -> RunResult:
+        """Finish a run that was interrupted (crash, kill) without redoing finished steps."""
+        state = self.graph.get_state(self._config(thread_id))
+        if not state.values:
+            raise IvluError(f"Unknown thread {thread_id!r}.", "the id of a thread run in this home "
+                            f"({self.home})", "check --thread and --home (or IVLU_HOME)")
+        if not state.next:
+            return self.result(thread_id)
+        result = None
+        for event in self._drive(None, thread_id, out):
+            if event.type == "done":
+                result = RunResult.model_validate(event.data["result"])
+        assert result is not None
+        return result
+
+    def result(self, thread_id: str) -> RunResult:
+        """The latest result on a thread, from its checkpoint."""
+        values = self.graph.get_state(self._config(thread_id)).values
+        if not values:
+            raise IvluError(f"Unknown thread {thread_id!r}.", f"a thread run in {self.home}",
+                            "check --thread and --home (or IVLU_HOME)")
+        return self._result(values, thread_id)
+
+    def close(self) -> None:
+        self.workers.close()
+        self._db.close()
+
+    def __enter__(self) -> "Agent":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # -- internals -----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _config(thread_id: str) -> dict:
+        return {"configurable": {"thread_id": thread_id}, "recursion_limit": 200}
+
+    @staticmethod
+    def _check_request(request: str) -> str:
+        if not isinstance(request, str) or not request.strip():
+            raise IvluError("The request is empty.", "a sentence such as 'draw caffeine'",
+                            "say what to draw")
+        if len(request) > MAX_REQUEST_CHARS:
+            raise IvluError(f"The request has {len(request)} characters.", f"at most {MAX_REQUEST_CHARS}",
+                            "split it into several requests on one thread")
+        return request.strip()
+
+    def _store_image(self, path: str | Path) -> ArtifactRef:
+        from PIL import Image, UnidentifiedImageError
+
+        p = Path(path)
+        if not p.is_file():
+            raise IvluError(f"Image {p} does not exist.", "a path to a PNG or JPEG file", "check the path")
+        data = p.read_bytes()
+        if len(data) > MAX_IMAGE_BYTES:
+            raise IvluError(f"Image {p} is {len(data)} bytes.", f"at most {MAX_IMAGE_BYTES} bytes",
+                            "downscale it")
+        try:
+            with Image.open(io.BytesIO(data)) as im:
+                im.load()
+                mime = Image.MIME.get(im.format or "", "")
+        except (UnidentifiedImageError, OSError, SyntaxError) as e:
+            raise IvluError(f"Image {p} cannot be decoded ({e}).", "a complete PNG or JPEG file",
+                            "re-export the image") from None
+        if mime not in ("image/png", "image/jpeg"):
+            raise IvluError(f"Image {p} is {mime or 'of an unknown type'}.", "PNG or JPEG", "convert it")
+        return self.store.put(data, mime, p.name)
+
+    def _drive(self, inputs: dict | None, thread_id: str, out: str | Path | None) -> Iterator[Event]:
+        if inputs is not None and len(inputs["images"]) > MAX_IMAGES:
+            raise IvluError(f"{len(inputs['images'])} images were given.", f"at most {MAX_IMAGES}",
+                            "send fewer images")
+        config = self._config(thread_id)
+        started = time.perf_counter()
+        for namespace, update in self.graph.stream(inputs, config, stream_mode="updates", subgraphs=True):
+            for node, value in update.items():
+                event = self._event(node, value or {})
+                if event:
+                    yield event
+        values = self.graph.get_state(config).values
+        result = self._result(values, thread_id, total=time.perf_counter() - started)
+        if out is not None:
+            from .report import write_outputs
+
+            result.out_dir = str(write_outputs(result, self.store, Path(out)))
+        yield Event(type="done", message=result.status, data={"result": result.model_dump(mode="json")})
+
+    @staticmethod
+    def _event(node: str, value: dict) -> Event | None:
+        if node == "plan":
+            steps = value["plan"]["steps"]
+            return Event(type="plan", message=f"{len(steps)} step(s)", data={"plan": value["plan"]})
+        if node == "execute":
+            return Event(type="step_start", message="rendered", data={"error": value["pending"].get("error")})
+        if node == "verify":
+            a = value["attempts"][-1]
+            ok = all(v["passed"] for v in a["verdicts"])
+            return Event(type="attempt", message=f"attempt {a['number']}: {'passed' if ok else 'failed'}",
+                         data={"attempt": a})
+        if node == "finish":
+            (step_id, r), = value["results"].items()
+            return Event(type="step_done", step_id=step_id, message=r["status"],
+                         data={"title": r["title"], "status": r["status"], "attempts": len(r["attempts"])})
+        if node == "compose":
+            return Event(type="compose", message="figure composed")
+        return None
+
+    def _result(self, values: dict, thread_id: str, total: float | None = None) -> RunResult:
+        plan = values.get("plan") or {"steps": [], "reasoning": ""}
+        results = values.get("results") or {}
+        steps = [StepResult.model_validate(results[s["id"]]) for s in plan["steps"] if s["id"] in results]
+        statuses = [s.status for s in steps]
+        if steps and len(steps) == len(plan["steps"]) and all(s == "verified" for s in statuses):
+            status = "verified"
+        elif not steps or all(s == "failed" for s in statuses):
+            status = "failed"
+        else:
+            status = "unverified"
+        timings = dict(values.get("timings") or {})
+        timings["render"] = sum(a.render_s for s in steps for a in s.attempts)
+        timings["verify"] = sum(a.verify_s for s in steps for a in s.attempts)
+        if total is not None:
+            timings["total"] = total
+        reasoning = plan.get("reasoning", "")
+        if plan.get("notes"):
+            reasoning += "\n\nNotes: " + "; ".join(plan["notes"])
+        return RunResult(
+            status=status, request=values.get("plan_request", values.get("request", "")), thread_id=thread_id,
+            reasoning=reasoning,
+            figure=ArtifactRef.model_validate(values["figure"]) if values.get("figure") else None,
+            figure_svg=ArtifactRef.model_validate(values["figure_svg"]) if values.get("figure_svg") else None,
+            steps=steps, timings=timings, home=str(self.home),
+        )

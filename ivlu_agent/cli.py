@@ -1,0 +1,144 @@
+"""The `ivlu` command line. Heavy modules load inside the commands, so `ivlu --help` is instant."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+EXIT_OK, EXIT_UNVERIFIED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ivlu", description="Figures that are verified to be right.")
+    p.add_argument("--home", help="agent home for artifacts and checkpoints (default: IVLU_HOME or ./.ivlu)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="plan, render, verify and refine a figure")
+    run.add_argument("request", help="what to draw, e.g. 'caffeine and aspirin, highlight the methyl groups'")
+    run.add_argument("--out", default="ivlu-out", help="output folder (default: ./ivlu-out)")
+    run.add_argument("--thread", help="conversation id; a second request on it sees the first")
+    run.add_argument("--engine", default=os.environ.get("IVLU_ENGINE", "symbolic"),
+                     help="planner engine (default: symbolic)")
+    run.add_argument("--image", action="append", default=[], help="an input image (PNG/JPEG); repeatable")
+    run.add_argument("--budget", type=int, default=3, help="refinements per step (default 3)")
+    run.add_argument("--json", action="store_true", help="print result.json instead of a summary")
+
+    resume = sub.add_parser("resume", help="finish an interrupted run on a thread")
+    resume.add_argument("--thread", required=True)
+    resume.add_argument("--out", default="ivlu-out")
+    resume.add_argument("--json", action="store_true")
+
+    verify = sub.add_parser("verify", help="verify any image against what it should show")
+    verify.add_argument("image", help="the image to check (PNG/JPEG)")
+    verify.add_argument("--molecule", required=True, help="compound name or SMILES the image should show")
+    verify.add_argument("--json", action="store_true")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    from .errors import IvluError
+
+    try:
+        if args.command == "verify":
+            return cmd_verify(args)
+        return cmd_run(args)
+    except IvluError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted; resume with `ivlu resume --thread ID`", file=sys.stderr)
+        return 130
+    except Exception as e:  # noqa: BLE001 - never a traceback for the user
+        if os.environ.get("IVLU_DEBUG"):
+            raise
+        print(f"internal error: {type(e).__name__}: {e}\n(set IVLU_DEBUG=1 for the traceback)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def cmd_run(args) -> int:
+    from .agent import Agent
+
+    with Agent(engine=getattr(args, "engine", "symbolic"), home=args.home,
+               max_refinements=getattr(args, "budget", 3)) as agent:
+        if args.command == "resume":
+            result = agent.resume(args.thread, out=args.out)
+        else:
+            result = _run_with_progress(agent, args)
+    if args.json:
+        print(json.dumps(result.to_json_dict(), indent=2, ensure_ascii=False))
+    else:
+        _summary(result)
+    return result.exit_code
+
+
+def _run_with_progress(agent, args):
+    from .types import RunResult
+
+    stream = agent.stream(args.request, thread_id=args.thread, images=args.image, out=args.out)
+    if args.json or not sys.stderr.isatty():
+        for event in stream:
+            if event.type == "done":
+                return RunResult.model_validate(event.data["result"])
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    with console.status("planning…") as status:
+        for event in stream:
+            if event.type == "plan":
+                console.print(f"[bold]plan[/]: {event.message}")
+                status.update("rendering and verifying…")
+            elif event.type == "attempt":
+                console.print(f"  {event.message}")
+            elif event.type == "step_done":
+                colour = {"verified": "green", "unverified": "yellow"}.get(event.message, "red")
+                console.print(f"[{colour}]{event.step_id} {event.data['title']}: {event.message}[/]")
+            elif event.type == "compose":
+                status.update("composing…")
+            elif event.type == "done":
+                return RunResult.model_validate(event.data["result"])
+
+
+def _summary(result) -> None:
+    print(f"status: {result.status}   thread: {result.thread_id}")
+    for s in result.steps:
+        failed = [v for v in s.verdicts if not v.passed]
+        print(f"  {s.id} {s.kind:9s} {s.status:10s} {s.title}  ({len(s.attempts)} attempt(s))")
+        for v in failed:
+            print(f"      ✗ {v.verifier}: {v.message}")
+    if result.out_dir:
+        print(f"figure: {os.path.join(result.out_dir, 'figure.png')}")
+        print(f"report: {os.path.join(result.out_dir, 'report.md')}")
+
+
+def cmd_verify(args) -> int:
+    from .errors import IvluError
+    from .worker import WorkerPool
+
+    if not os.path.isfile(args.image):
+        raise IvluError(f"Image {args.image} does not exist.", "a path to a PNG or JPEG file", "check the path")
+    with WorkerPool(size=1) as workers:
+        facts = workers.call("ivlu_agent.chem:describe", _target_smiles(args.molecule))
+        verdicts = workers.call("ivlu_agent.tools.verify_molecule:verify_molecule_image",
+                                os.path.abspath(args.image), facts["smiles"])
+    passed = all(v["passed"] for v in verdicts)
+    if args.json:
+        print(json.dumps({"passed": passed, "verdicts": verdicts}, indent=2))
+    else:
+        for v in verdicts:
+            print(f"{'✓' if v['passed'] else '✗'} {v['verifier']} ({v['score']:.2f}): {v['message']}")
+    return EXIT_OK if passed else EXIT_UNVERIFIED
+
+
+def _target_smiles(text: str) -> str:
+    """A compound name from the table, else the text itself as a SMILES."""
+    from .chem import compounds, lookup_compound
+
+    key = " ".join(text.lower().split())
+    if key in compounds():
+        return compounds()[key].smiles
+    if " " in key or (text.isalpha() and text.islower() and len(text) > 3):
+        return lookup_compound(text).smiles  # raises with the closest names
+    return text

@@ -1,0 +1,1 @@
+"""The LangGraph state machine: state (state.py), nodes (nodes.py) and the wiring (build.py)."""

@@ -1,0 +1,195 @@
+"""Graph nodes: plain functions from state (plus services) to partial updates.
+
+The wiring that connects them lives in build.py; routing decisions are the small functions
+at the bottom of this file.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from langgraph.types import Send
+
+from ..errors import IvluError, RenderError
+from ..specs import Plan, parse_step
+from ..store import ArtifactStore
+from ..types import ArtifactRef, Attempt, StepResult, Verdict
+from ..worker import WorkerPool
+
+
+@dataclass
+class Services:
+    """What nodes need besides state. Not checkpointed: rebuilt by the Agent on every start."""
+
+    store: ArtifactStore
+    workers: WorkerPool
+    engine: Any  # an ivlu_agent.model.base.Engine
+    max_refinements: int = 3
+
+
+# -- the run ---------------------------------------------------------------------------------------
+
+
+def plan(state: dict, services: Services) -> dict:
+    """Ask the engine for a plan; archive the previous turn in `history`."""
+    started = time.perf_counter()
+    history = list(state.get("history", []))
+    archived: list[dict] = []
+    if state.get("plan"):
+        archived = [{"turn": state.get("turn", 1), "request": state.get("plan_request", ""),
+                     "plan": state["plan"], "results": state.get("results", {}),
+                     "figure": state.get("figure")}]
+    images = [ArtifactRef.model_validate(i) for i in state.get("images", [])]
+    result: Plan = services.engine.plan(state["request"], images, history + archived)
+    ids = set()
+    for i, step in enumerate(result.steps, start=1):
+        step.id = step.id if step.id and step.id not in ids else f"s{i}"
+        ids.add(step.id)
+    return {
+        "plan": result.model_dump(mode="json"),
+        "plan_request": state["request"],
+        "turn": state.get("turn", 0) + 1,
+        "history": archived,
+        "results": None,
+        "figure": None,
+        "figure_svg": None,
+        "timings": {"plan": time.perf_counter() - started},
+    }
+
+
+def gather(state: dict) -> dict:
+    """Join point after a wave of steps (fan-in)."""
+    return {}
+
+
+def compose(state: dict, services: Services) -> dict:
+    """Lay out every rendered panel of this turn into figure.png (and figure.svg)."""
+    from ..tools.compose_figure import compose_figure
+
+    started = time.perf_counter()
+    panels = []
+    for step in state["plan"]["steps"]:
+        result = state["results"].get(step["id"])
+        if not result or not result["attempts"]:
+            continue
+        arts = {a["name"]: a for a in result["attempts"][-1]["artifacts"]}
+        if "main.png" not in arts:
+            continue
+        panels.append({
+            "caption": result["title"] or step["id"],
+            "png": str(services.store.path(arts["main.png"]["path"])),
+            "svg": str(services.store.path(arts["main.svg"]["path"])) if "main.svg" in arts else None,
+        })
+    if not panels:
+        return {"timings": {"compose": time.perf_counter() - started}}
+    out = compose_figure(panels)
+    refs = {f["name"]: services.store.put(f["data"], f["mime"], f["name"]) for f in out["files"]}
+    return {
+        "figure": refs["figure.png"].model_dump(),
+        "figure_svg": refs["figure.svg"].model_dump() if "figure.svg" in refs else None,
+        "timings": {"compose": time.perf_counter() - started},
+    }
+
+
+# -- one step: execute → verify → (refine → execute)* → finish --------------------------------------
+
+
+def execute(state: dict, services: Services) -> dict:
+    """Render the step in the isolated worker and store its files."""
+    spec = parse_step(state["step"])
+    started = time.perf_counter()
+    try:
+        out = services.workers.call(spec.renderer, spec.model_dump(mode="json"), timeout_s=spec.render_timeout_s())
+    except (RenderError, IvluError) as e:
+        return {"pending": {"error": str(e), "render_s": time.perf_counter() - started,
+                            "change": state.get("change", "")}}
+    refs = [services.store.put(f["data"], f["mime"], f["name"]).model_dump() for f in out["files"]]
+    return {"pending": {"artifacts": refs, "meta": out.get("meta", {}),
+                        "render_s": time.perf_counter() - started, "change": state.get("change", "")}}
+
+
+def verify(state: dict, services: Services) -> dict:
+    """Run the kind's verifier on the stored files; record the attempt."""
+    spec = parse_step(state["step"])
+    pending = state["pending"]
+    started = time.perf_counter()
+    if "error" in pending:
+        verdicts = [Verdict(verifier=f"{spec.kind}.render", passed=False, checked="the renderer finished",
+                            message=f"Rendering failed: {pending['error']}")]
+    else:
+        files = {a["name"]: str(services.store.path(a["path"])) for a in pending["artifacts"]}
+        try:
+            raw = services.workers.call(spec.verifier, spec.model_dump(mode="json"), files, pending["meta"],
+                                        timeout_s=spec.render_timeout_s() * 2)
+            verdicts = [Verdict.model_validate(v) for v in raw]
+        except (RenderError, IvluError) as e:
+            verdicts = [Verdict(verifier=f"{spec.kind}.verify", passed=False, checked="the verifier finished",
+                                message=f"Verification could not run: {e}")]
+    attempt = Attempt(number=len(state.get("attempts", [])) + 1, spec=spec.model_dump(mode="json"),
+                      artifacts=[ArtifactRef.model_validate(a) for a in pending.get("artifacts", [])],
+                      verdicts=verdicts, render_s=pending["render_s"],
+                      verify_s=time.perf_counter() - started, change=pending.get("change", ""))
+    return {"attempts": [attempt.model_dump(mode="json")]}
+
+
+def refine(state: dict, services: Services) -> dict:
+    """Turn the failed verdicts into a changed spec, or give up when nothing is left to try."""
+    spec = parse_step(state["step"])
+    last = state["attempts"][-1]
+    verdicts = [Verdict.model_validate(v) for v in last["verdicts"]]
+    changed = spec.refine(verdicts, last["number"])
+    if changed is None:
+        return {"gave_up": True}
+    new_spec, change = changed
+    return {"step": new_spec.model_dump(mode="json"), "change": change}
+
+
+def finish(state: dict) -> dict:
+    """Publish the step's result to the parent graph."""
+    spec = parse_step(state["step"])
+    attempts = [Attempt.model_validate(a) for a in state.get("attempts", [])]
+    if attempts and attempts[-1].passed:
+        status = "verified"
+    elif any(a.artifacts for a in attempts):
+        status = "unverified"
+    else:
+        status = "failed"
+    # Keep the best attempt last: the one with the most passed checks, then the highest score.
+    if status == "unverified":
+        best = max(attempts, key=lambda a: (sum(v.passed for v in a.verdicts),
+                                            sum(v.score for v in a.verdicts), a.number))
+        if best is not attempts[-1] and best.artifacts:
+            attempts.append(best.model_copy(update={"number": len(attempts) + 1,
+                                                    "change": f"kept attempt {best.number}, the best so far"}))
+            spec = parse_step(best.spec)
+    result = StepResult(id=spec.id, kind=spec.kind, title=spec.caption(), spec=spec.model_dump(mode="json"),
+                        status=status, attempts=attempts)
+    return {"results": {spec.id: result.model_dump(mode="json")}}
+
+
+# -- routing ---------------------------------------------------------------------------------------
+
+
+def dispatch(state: dict) -> list[Send] | str:
+    """Send every step whose dependencies are done and that has not run yet; compose when none is left."""
+    done = state.get("results") or {}
+    ready = [s for s in state["plan"]["steps"]
+             if s["id"] not in done and all(d in done for d in s.get("depends_on", []))]
+    if not ready:
+        return "compose"
+    return [Send("step", {"step": s}) for s in ready]
+
+
+def after_verify(state: dict, services: Services) -> str:
+    attempts = state["attempts"]
+    if all(v["passed"] for v in attempts[-1]["verdicts"]):
+        return "finish"
+    if len(attempts) > services.max_refinements:
+        return "finish"
+    return "refine"
+
+
+def after_refine(state: dict) -> str:
+    return "finish" if state.get("gave_up") else "execute"

@@ -1,0 +1,60 @@
+"""Write a run's outputs: figure.png/svg, panels/, report.md and result.json."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from .errors import IvluError
+from .store import ArtifactStore
+from .types import RunResult
+
+
+def check_writable(out: Path) -> None:
+    """Fail before any work if `out` cannot be written."""
+    probe = out
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir() or not os.access(probe, os.W_OK):
+        raise IvluError(f"Cannot write to {out}.", "a folder you can write to",
+                        "choose another --out folder or fix its permissions")
+
+
+def write_outputs(result: RunResult, store: ArtifactStore, out: Path) -> Path:
+    check_writable(out)
+    panels = out / "panels"
+    panels.mkdir(parents=True, exist_ok=True)
+    if result.figure:
+        shutil.copyfile(store.path(result.figure), out / "figure.png")
+    if result.figure_svg:
+        shutil.copyfile(store.path(result.figure_svg), out / "figure.svg")
+    for step in result.steps:
+        for a in step.artifacts:
+            shutil.copyfile(store.path(a), panels / f"{step.id}-{a.name}")
+    (out / "result.json").write_text(json.dumps(result.to_json_dict(), indent=2, ensure_ascii=False))
+    (out / "report.md").write_text(render_report(result))
+    return out
+
+
+def render_report(result: RunResult) -> str:
+    lines = [f"# {result.request}", "",
+             f"**Status:** {result.status} · thread `{result.thread_id}`", ""]
+    if result.figure:
+        lines += ["![figure](figure.png)", ""]
+    lines += ["## Plan", "", result.reasoning or "(no reasoning given)", ""]
+    for step in result.steps:
+        lines += [f"## Step {step.id}: {step.title} ({step.kind}) — {step.status}", "",
+                  "```json", json.dumps(step.spec, indent=2, ensure_ascii=False), "```", ""]
+        if any(a.name == "main.png" for a in step.artifacts):
+            lines += [f"![{step.id}](panels/{step.id}-main.png)", ""]
+        lines += ["| attempt | change | render s | verify s | verdicts |", "|---|---|---|---|---|"]
+        for a in step.attempts:
+            verdicts = "<br>".join(f"{'✅' if v.passed else '❌'} {v.verifier} ({v.score:.2f}): {v.message}"
+                                   for v in a.verdicts)
+            lines.append(f"| {a.number} | {a.change or '—'} | {a.render_s:.2f} | {a.verify_s:.2f} | "
+                         f"{verdicts.replace('|', '/')} |")
+        lines.append("")
+    lines += ["## Timings", "", *[f"- {k}: {v:.3f} s" for k, v in result.timings.items()], ""]
+    return "\n".join(lines)

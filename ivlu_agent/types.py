@@ -1,0 +1,133 @@
+"""Core result types shared by the graph, the CLI and the Python API.
+
+Specs (what to draw) live in `ivlu_agent.specs`; these are the records of what happened.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ArtifactRef(BaseModel):
+    """A file in the content-addressed artifact store. Graph state holds these, never pixels."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sha256: str = Field(description="Hex SHA-256 of the file's bytes; also its identity in the store.")
+    path: str = Field(description="Path relative to the store root, e.g. 'objects/ab/abcd….png'.")
+    mime: str = Field(description="MIME type, e.g. 'image/png', 'image/svg+xml', 'model/step'.")
+    width: int | None = Field(default=None, description="Pixel width for raster images, else None.")
+    height: int | None = Field(default=None, description="Pixel height for raster images, else None.")
+    name: str = Field(default="", description="Role of the file within its step, e.g. 'main.png', 'top.svg'.")
+
+
+class Verdict(BaseModel):
+    """One verifier's decision about one artifact or spec."""
+
+    verifier: str = Field(description="Which check made this verdict, e.g. 'molecule.identity', 'molecule.osra'.")
+    passed: bool = Field(description="True when the check holds.")
+    score: float = Field(default=0.0, ge=0.0, le=1.0, description="Confidence or similarity in [0, 1].")
+    checked: str = Field(default="", description="What was compared, in words.")
+    message: str = Field(default="", description="What is wrong and what to do about it, for a person.")
+    details: dict[str, Any] = Field(default_factory=dict, description="Machine-readable facts (InChIKeys, counts…).")
+
+
+StepStatus = Literal["pending", "verified", "unverified", "failed"]
+RunStatus = Literal["verified", "unverified", "failed"]
+
+
+class Attempt(BaseModel):
+    """One render-and-verify round of a step."""
+
+    number: int = Field(description="1 for the first render; each refinement adds one.")
+    spec: dict[str, Any] = Field(description="The spec as rendered in this attempt (after refinement).")
+    artifacts: list[ArtifactRef] = Field(default_factory=list)
+    verdicts: list[Verdict] = Field(default_factory=list)
+    render_s: float = Field(default=0.0, description="Seconds spent in the renderer.")
+    verify_s: float = Field(default=0.0, description="Seconds spent in the verifiers.")
+    change: str = Field(default="", description="What refinement changed before this attempt.")
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.verdicts) and all(v.passed for v in self.verdicts)
+
+
+class StepResult(BaseModel):
+    """The outcome of one plan step after all its attempts."""
+
+    id: str = Field(description="Step id, unique within the thread, e.g. 's1'.")
+    kind: str = Field(description="Step kind: 'molecule', 'reaction', …")
+    title: str = Field(default="", description="Caption under the panel.")
+    spec: dict[str, Any] = Field(description="The final spec (molecule specs carry canonical `smiles`).")
+    status: StepStatus = Field(description="verified, unverified (budget spent) or failed (could not render).")
+    attempts: list[Attempt] = Field(default_factory=list)
+
+    @property
+    def artifacts(self) -> list[ArtifactRef]:
+        return self.attempts[-1].artifacts if self.attempts else []
+
+    @property
+    def verdicts(self) -> list[Verdict]:
+        return self.attempts[-1].verdicts if self.attempts else []
+
+
+class RunResult(BaseModel):
+    """What `Agent.run` returns and what `result.json` holds."""
+
+    status: RunStatus = Field(description="verified when every step is, failed when none rendered, else unverified.")
+    request: str
+    thread_id: str
+    reasoning: str = Field(default="", description="The planner's reasoning text.")
+    figure: ArtifactRef | None = Field(default=None, description="The composed figure PNG.")
+    figure_svg: ArtifactRef | None = Field(default=None, description="The composed SVG, when every panel has one.")
+    steps: list[StepResult] = Field(default_factory=list)
+    timings: dict[str, float] = Field(default_factory=dict, description="Seconds per phase: plan, steps, compose, total.")
+    home: str = Field(default="", description="The agent home holding the artifact store.")
+    out_dir: str | None = Field(default=None, description="Where figure.png, report.md and result.json were written.")
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.status == "verified" else 1
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The documented result.json schema (see README)."""
+        def art(a: ArtifactRef, rel: str | None = None) -> dict[str, Any]:
+            return {"path": rel or a.path, "sha256": a.sha256, "mime": a.mime, "width": a.width, "height": a.height}
+
+        return {
+            "status": self.status,
+            "request": self.request,
+            "thread_id": self.thread_id,
+            "reasoning": self.reasoning,
+            "figure": "figure.png" if self.figure else None,
+            "figure_svg": "figure.svg" if self.figure_svg else None,
+            "steps": [
+                {
+                    "id": s.id,
+                    "kind": s.kind,
+                    "title": s.title,
+                    "spec": s.spec,
+                    "status": s.status,
+                    "attempts": len(s.attempts),
+                    "artifacts": [art(a, f"panels/{s.id}-{a.name}") for a in s.artifacts],
+                    "verdicts": [
+                        {"verifier": v.verifier, "passed": v.passed, "score": round(v.score, 4),
+                         "message": v.message}
+                        for v in s.verdicts
+                    ],
+                }
+                for s in self.steps
+            ],
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+        }
+
+
+class Event(BaseModel):
+    """A typed progress event from `Agent.stream`."""
+
+    type: Literal["plan", "step_start", "attempt", "step_done", "compose", "done", "error"]
+    step_id: str | None = None
+    message: str = ""
+    data: dict[str, Any] = Field(default_factory=dict)

@@ -1,0 +1,149 @@
+"""Isolated worker processes for native renderers and verifiers.
+
+RDKit, CadQuery, OSRA and friends can segfault, hang or eat all memory on bad input. Every call
+to them goes through a `WorkerPool`: warm child processes (spawned, never forked from the threaded
+agent) with an address-space limit, and a wall-clock timeout enforced by the parent. A crash,
+hang or memory blow-up becomes a `RenderError`, which the graph turns into a failed verdict.
+
+A call names its target as "package.module:function" so the child imports only what it needs,
+and arguments and results are plain picklable data (dicts, bytes, strings).
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing as mp
+import os
+import signal
+import threading
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import IvluError, RenderError
+
+
+def _set_parent_death_signal() -> None:
+    # The child must not outlive an agent killed with SIGKILL.
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def _serve(conn, memory_mb: int) -> None:
+    """The child's loop: receive (target, args, kwargs), send back ('ok', value) or ('err', ...)."""
+    _set_parent_death_signal()
+    if memory_mb > 0:
+        import resource
+
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    while True:
+        try:
+            target, args, kwargs = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            module, _, name = target.partition(":")
+            func = getattr(importlib.import_module(module), name)
+            conn.send(("ok", func(*args, **kwargs)))
+        except IvluError as e:
+            conn.send(("bad_input", (e.problem, e.expected, e.fix)))
+        except MemoryError:
+            conn.send(("err", f"ran out of memory (limit {memory_mb} MB)"))
+        except BaseException as e:  # noqa: BLE001 - everything becomes a verdict upstream
+            tb = traceback.format_exc(limit=4)
+            conn.send(("err", f"{type(e).__name__}: {e}\n{tb}"))
+
+
+@dataclass
+class _Child:
+    process: mp.Process
+    conn: Any
+
+
+class WorkerPool:
+    """A few warm, killable worker processes.
+
+    Args:
+        size: how many children may run at once (steps fan out in threads).
+        timeout_s: default wall-clock limit for one call.
+        memory_mb: address-space limit for each child (0 disables it).
+    """
+
+    def __init__(self, size: int = 2, timeout_s: float = 120.0, memory_mb: int = 6144):
+        self.size = size
+        self.timeout_s = timeout_s
+        self.memory_mb = memory_mb
+        self._ctx = mp.get_context("spawn")
+        self._idle: list[_Child] = []
+        self._lock = threading.Lock()
+        self._slots = threading.Semaphore(size)
+
+    def _spawn(self) -> _Child:
+        parent, child = self._ctx.Pipe()
+        proc = self._ctx.Process(target=_serve, args=(child, self.memory_mb), daemon=True)
+        proc.start()
+        child.close()
+        return _Child(proc, parent)
+
+    def _take(self) -> _Child:
+        with self._lock:
+            while self._idle:
+                c = self._idle.pop()
+                if c.process.is_alive():
+                    return c
+        return self._spawn()
+
+    def _give_back(self, c: _Child) -> None:
+        with self._lock:
+            self._idle.append(c)
+
+    @staticmethod
+    def _kill(c: _Child) -> None:
+        if c.process.is_alive():
+            c.process.kill()
+        c.process.join(timeout=5)
+        c.conn.close()
+
+    def call(self, target: str, *args: Any, timeout_s: float | None = None, **kwargs: Any) -> Any:
+        """Run `target(*args, **kwargs)` in a child. Raises RenderError on crash, hang or error,
+        and re-raises IvluError for bad input detected inside the child."""
+        limit = timeout_s or self.timeout_s
+        with self._slots:
+            c = self._take()
+            try:
+                c.conn.send((target, args, kwargs))
+                if not c.conn.poll(limit):
+                    self._kill(c)
+                    raise RenderError(f"{target} did not finish within {limit:.0f} s and was stopped.")
+                status, value = c.conn.recv()
+            except (EOFError, OSError, BrokenPipeError):
+                c.process.join(timeout=5)
+                code = c.process.exitcode
+                self._kill(c)
+                how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+                raise RenderError(f"{target} crashed the worker ({how}).") from None
+            self._give_back(c)
+        if status == "ok":
+            return value
+        if status == "bad_input":
+            raise IvluError(*value)
+        raise RenderError(f"{target} failed: {value}")
+
+    def close(self) -> None:
+        with self._lock:
+            children, self._idle = self._idle, []
+        for c in children:
+            self._kill(c)
+
+    def __enter__(self) -> "WorkerPool":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
