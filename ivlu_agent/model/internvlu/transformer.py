@@ -445,7 +445,8 @@ class InternVLUTransformer2DModel(nn.Module):
         hidden_states:            [B, C, H, W] noisy latents (C = in_channels / patch_size**2). Row b uses its top-left
                                   image_grid_thw_gen[b] region; the rest is padding.
         encoder_hidden_states:    [B, L, joint_attention_dim] condition tokens (padded, projected, before txt_norm).
-        timestep:                 [B] (or scalar) scheduler timesteps on the 0..1000 scale.
+        timestep:                 [B] (or scalar) scheduler timesteps on the 0..1000 scale. Cast to the latents'
+                                  dtype first, as the official head does (in bf16, 999 becomes 1000).
         encoder_attention_mask:   [B, L] bool, a prefix of True per row (valid tokens first). None = all valid.
         encoder_image_token_mask: [B, L] bool, True at ViT image tokens inside the condition. None = none.
         image_fhw_cond:           per row, [m_b, 3] (frames, h, w) token grid of each ViT image in the condition,
