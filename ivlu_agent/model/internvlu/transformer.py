@@ -406,6 +406,20 @@ def _as_grid_list(value, batch: int, name: str) -> list[list[list[int]]] | None:
     return rows
 
 
+@dataclass
+class _Rows:
+    """Validated forward arguments, one entry per batch row where it is a list."""
+
+    timestep: torch.Tensor  # [B]
+    text_mask: torch.Tensor  # [B, L] bool, a prefix of True
+    text_lens: list[int]  # valid condition tokens per row
+    image_token_mask: torch.Tensor  # [B, L] bool, ViT tokens in the condition
+    gen_grids: list[list[int]]  # (1, h, w) target latent size
+    vit_grids: list[list[list[int]]]  # (f, h, w) per ViT image
+    cond_latents: list[list[torch.Tensor]]  # [C, Hc, Wc] per conditioning latent
+    cond_grids: list[list[list[int]]]  # (1, h, w) per conditioning latent
+
+
 class InternVLUTransformer2DModel(nn.Module):
     """Velocity predictor. See `forward` for the inputs; the module docstring for the token layout."""
 
@@ -457,9 +471,70 @@ class InternVLUTransformer2DModel(nn.Module):
 
         Returns [B, out_channels, H, W]; outside each row's target region it is zero.
         """
-        cfg = self.config
-        p = cfg.patch_size
-        device, dtype = hidden_states.device, self.dtype
+        rows = self._check_inputs(hidden_states, encoder_hidden_states, timestep, encoder_attention_mask,
+                                  encoder_image_token_mask, image_fhw_cond, conditional_input, image_grid_thw_gen,
+                                  image_grid_thw_gen_cond)
+        img_tokens, cos, sin, img_valid, txt_valid, gen_counts = self._layout(hidden_states, rows)
+        dtype, p = self.dtype, self.config.patch_size
+
+        temb = self.time_text_embed(rows.timestep.to(hidden_states.dtype), dtype)
+        img = self.img_in(img_tokens)
+        txt = self.txt_in(self.txt_norm(encoder_hidden_states[:, :txt_valid.shape[1]].to(dtype)))
+        # Padded slots are masked as keys; zero them so nothing non-finite can leak through 0 * value.
+        img = img.masked_fill(~img_valid[..., None], 0)
+        txt = txt.masked_fill(~txt_valid[..., None], 0)
+        key_mask = torch.cat([img_valid, txt_valid], dim=1)
+
+        for block in self.transformer_blocks:
+            img, txt = block(img, txt, temb, cos, sin, key_mask)
+
+        velocity = self.proj_out(self.norm_out(img[:, :max(gen_counts)], temb))
+        batch, _, height, width = hidden_states.shape
+        output = velocity.new_zeros(batch, self.config.out_channels, height, width)
+        for b, (_, gh, gw) in enumerate(rows.gen_grids):
+            output[b, :, :gh, :gw] = unpatchify_latents(velocity[b, :gen_counts[b]], gh, gw, p)
+        return output
+
+    def _layout(self, hidden_states: torch.Tensor, rows: _Rows):
+        """Patchify each row's target and condition latents into one padded image stream and compute the MSRoPE
+        angles of both streams. Returns (patch tokens [B, I, in_channels], cos, sin [B, I+T, head_dim/2],
+        image-slot validity [B, I], text-slot validity [B, T], target token count per row)."""
+        cfg, p = self.config, self.config.patch_size
+        device, batch = hidden_states.device, hidden_states.shape[0]
+        img_rows, img_pos_rows, txt_pos_rows, gen_counts = [], [], [], []
+        for b in range(batch):
+            _, gh, gw = rows.gen_grids[b]
+            patches = [patchify_latents(hidden_states[b, :, :gh, :gw], p)]
+            token_grids = [(1, gh // p, gw // p)]
+            for latent, (_, ch, cw) in zip(rows.cond_latents[b], rows.cond_grids[b]):
+                patches.append(patchify_latents(latent[:, :ch, :cw], p))
+                token_grids.append((1, ch // p, cw // p))
+            img_rows.append(torch.cat(patches))
+            gen_counts.append(patches[0].shape[0])
+            img_pos, txt_pos = sequence_positions(
+                token_grids, rows.image_token_mask[b, :rows.text_lens[b]], [tuple(g) for g in rows.vit_grids[b]],
+                cfg.video_position_scale_factor, cfg.vlm_cond_position_scale_factor)
+            img_pos_rows.append(img_pos)
+            txt_pos_rows.append(txt_pos)
+
+        img_lens = [r.shape[0] for r in img_rows]
+        n_img, n_txt = max(img_lens), max(rows.text_lens)
+        img_tokens = torch.zeros(batch, n_img, cfg.in_channels, device=device, dtype=self.dtype)
+        positions = torch.zeros(batch, n_img + n_txt, 3, device=device)
+        for b in range(batch):
+            img_tokens[b, :img_lens[b]] = img_rows[b].to(self.dtype)
+            positions[b, :img_lens[b]] = img_pos_rows[b]
+            positions[b, n_img:n_img + rows.text_lens[b]] = txt_pos_rows[b]
+        cos, sin = rope_cos_sin(positions, cfg.axes_dims_rope)
+        img_valid = torch.arange(n_img, device=device)[None] < torch.tensor(img_lens, device=device)[:, None]
+        txt_valid = rows.text_mask[:, :n_txt].to(device)
+        return img_tokens, cos, sin, img_valid, txt_valid, gen_counts
+
+    def _check_inputs(self, hidden_states, encoder_hidden_states, timestep, encoder_attention_mask,
+                      encoder_image_token_mask, image_fhw_cond, conditional_input, image_grid_thw_gen,
+                      image_grid_thw_gen_cond) -> _Rows:
+        """Validate the forward arguments and normalise them into per-row Python lists."""
+        cfg, p = self.config, self.config.patch_size
         if hidden_states.ndim != 4 or hidden_states.shape[1] != cfg.latent_channels:
             raise ValueError(f"hidden_states must be [B, {cfg.latent_channels}, H, W], got {tuple(hidden_states.shape)}")
         batch, _, height, width = hidden_states.shape
@@ -468,11 +543,12 @@ class InternVLUTransformer2DModel(nn.Module):
             raise ValueError(f"encoder_hidden_states must be [{batch}, L, {cfg.joint_attention_dim}], "
                              f"got {tuple(encoder_hidden_states.shape)}")
         cond_len = encoder_hidden_states.shape[1]
-        timestep = torch.as_tensor(timestep, device=device).reshape(-1)
+        timestep = torch.as_tensor(timestep, device=hidden_states.device).reshape(-1)
         if timestep.numel() == 1:
             timestep = timestep.expand(batch)
         if timestep.numel() != batch:
             raise ValueError(f"timestep must be a scalar or have {batch} entries, got {timestep.numel()}")
+
         text_mask = self._check_mask(encoder_attention_mask, batch, cond_len, "encoder_attention_mask", True)
         image_token_mask = self._check_mask(encoder_image_token_mask, batch, cond_len, "encoder_image_token_mask",
                                             False)
@@ -488,12 +564,12 @@ class InternVLUTransformer2DModel(nn.Module):
             gen_grids = _as_grid_list([image_grid_thw_gen], 1, "image_grid_thw_gen")[0]
             if len(gen_grids) != batch:
                 raise ValueError(f"image_grid_thw_gen must be [{batch}, 3], got {len(gen_grids)} rows")
-        vit_grids = _as_grid_list(image_fhw_cond, batch, "image_fhw_cond") or [[] for _ in range(batch)]
-        cond_latents, cond_grids = self._check_conditions(conditional_input, image_grid_thw_gen_cond, batch)
         for b, (f, h, w) in enumerate(gen_grids):
             if f != 1 or not (0 < h <= height and 0 < w <= width) or h % p or w % p:
                 raise ValueError(f"image_grid_thw_gen[{b}] = {[f, h, w]} must be (1, h, w) with h <= {height}, "
                                  f"w <= {width}, both multiples of patch_size={p}")
+        vit_grids = _as_grid_list(image_fhw_cond, batch, "image_fhw_cond") or [[] for _ in range(batch)]
+        cond_latents, cond_grids = self._check_conditions(conditional_input, image_grid_thw_gen_cond, batch)
         num_conds_max = max(len(g) for g in cond_grids)
         if num_conds_max:
             # Condition latents take t = 1..n; the official head only supports fewer than half the grid side.
@@ -502,53 +578,8 @@ class InternVLUTransformer2DModel(nn.Module):
             if num_conds_max >= limit:
                 raise ValueError(f"{num_conds_max} conditioning latent(s) per row, but a {height}x{width} latent "
                                  f"allows fewer than {limit}; use a larger image or fewer condition images")
-
-        # Image stream: target patches then condition patches; text stream: the first text_lens[b] tokens.
-        img_rows, img_pos_rows, txt_pos_rows, gen_counts = [], [], [], []
-        for b in range(batch):
-            _, gh, gw = gen_grids[b]
-            patches = [patchify_latents(hidden_states[b, :, :gh, :gw], p)]
-            token_grids = [(1, gh // p, gw // p)]
-            for latent, (_, ch, cw) in zip(cond_latents[b], cond_grids[b]):
-                patches.append(patchify_latents(latent[:, :ch, :cw], p))
-                token_grids.append((1, ch // p, cw // p))
-            img_rows.append(torch.cat(patches))
-            gen_counts.append(patches[0].shape[0])
-            img_pos, txt_pos = sequence_positions(
-                token_grids, image_token_mask[b, :text_lens[b]], [tuple(g) for g in vit_grids[b]],
-                cfg.video_position_scale_factor, cfg.vlm_cond_position_scale_factor)
-            img_pos_rows.append(img_pos)
-            txt_pos_rows.append(txt_pos)
-
-        img_lens = [r.shape[0] for r in img_rows]
-        n_img, n_txt = max(img_lens), max(text_lens)
-        img_valid = torch.arange(n_img, device=device)[None] < torch.tensor(img_lens, device=device)[:, None]
-        txt_valid = text_mask[:, :n_txt].to(device)
-        img_tokens = torch.zeros(batch, n_img, cfg.in_channels, device=device, dtype=dtype)
-        positions = torch.zeros(batch, n_img + n_txt, 3, device=device)
-        for b in range(batch):
-            img_tokens[b, :img_lens[b]] = img_rows[b].to(dtype)
-            positions[b, :img_lens[b]] = img_pos_rows[b]
-            positions[b, n_img:n_img + text_lens[b]] = txt_pos_rows[b]
-        cos, sin = rope_cos_sin(positions, cfg.axes_dims_rope)
-        key_mask = torch.cat([img_valid, txt_valid], dim=1)
-
-        temb = self.time_text_embed(timestep.to(hidden_states.dtype), dtype)
-        img = self.img_in(img_tokens)
-        txt = self.txt_in(self.txt_norm(encoder_hidden_states[:, :n_txt].to(dtype)))
-        # Padded slots are masked as keys; zero them so nothing non-finite can leak through 0 * value.
-        img = img.masked_fill(~img_valid[..., None], 0)
-        txt = txt.masked_fill(~txt_valid[..., None], 0)
-
-        for block in self.transformer_blocks:
-            img, txt = block(img, txt, temb, cos, sin, key_mask)
-
-        n_gen = max(gen_counts)
-        velocity = self.proj_out(self.norm_out(img[:, :n_gen], temb))
-        output = torch.zeros(batch, cfg.out_channels, height, width, device=device, dtype=velocity.dtype)
-        for b, (_, gh, gw) in enumerate(gen_grids):
-            output[b, :, :gh, :gw] = unpatchify_latents(velocity[b, :gen_counts[b]], gh, gw, p)
-        return output
+        return _Rows(timestep, text_mask, text_lens, image_token_mask, gen_grids, vit_grids, cond_latents,
+                     cond_grids)
 
     @staticmethod
     def _check_mask(mask, batch: int, length: int, name: str, default: bool) -> torch.Tensor:
