@@ -47,7 +47,7 @@ class Agent:
                             "a writable folder", "set IVLU_HOME or pass home=") from None
         self.store = ArtifactStore(self.home)
         self.workers = WorkerPool(size=workers)
-        self.engine = SymbolicPlanner(describe=self._describe)
+        self.engine = SymbolicPlanner(describe=self._describe, call=self.workers.call)
         self._db = sqlite3.connect(self.home / "checkpoints.sqlite", check_same_thread=False)
         self.checkpointer = SqliteSaver(self._db)
         self.graph = build_graph(Services(self.store, self.workers, self.engine, max_refinements),

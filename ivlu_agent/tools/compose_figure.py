@@ -27,7 +27,7 @@ def compose_figure(panels: list[dict], max_columns: int = 3, panel_size: int = 4
     height = rows * (cell_h + CAPTION + 2 * PAD) + PAD
     figure = Image.new("RGB", (width, height), "white")
     pen = ImageDraw.Draw(figure)
-    svg_parts = [f'<rect width="100%" height="100%" fill="#fff"/>']
+    svg_parts = ['<rect width="100%" height="100%" fill="#fff"/>']
     for i, (panel, im) in enumerate(zip(panels, images)):
         r, c = divmod(i, columns)
         x0 = PAD + c * (cell_w + PAD)
