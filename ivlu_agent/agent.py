@@ -83,18 +83,28 @@ class Agent:
 
     def resume(self, thread_id: str, out: str | Path | None = None) -> RunResult:
         """Finish a run that was interrupted (crash, kill) without redoing finished steps."""
+        result = None
+        for event in self.resume_stream(thread_id, out=out):
+            if event.type == "done":
+                result = RunResult.model_validate(event.data["result"])
+        assert result is not None
+        return result
+
+    def resume_stream(self, thread_id: str, out: str | Path | None = None) -> Iterator[Event]:
+        """Like `resume`, yielding progress events; only unfinished steps produce step events."""
         state = self.graph.get_state(self._config(thread_id))
         if not state.values:
             raise IvluError(f"Unknown thread {thread_id!r}.", "the id of a thread run in this home "
                             f"({self.home})", "check --thread and --home (or IVLU_HOME)")
         if not state.next:
-            return self.result(thread_id)
-        result = None
-        for event in self._drive(None, thread_id, out):
-            if event.type == "done":
-                result = RunResult.model_validate(event.data["result"])
-        assert result is not None
-        return result
+            result = self.result(thread_id)
+            if out is not None:
+                from .report import write_outputs
+
+                result.out_dir = str(write_outputs(result, self.store, Path(out)))
+            yield Event(type="done", message=result.status, data={"result": result.model_dump(mode="json")})
+            return
+        yield from self._drive(None, thread_id, out)
 
     def result(self, thread_id: str) -> RunResult:
         """The latest result on a thread, from its checkpoint."""
@@ -157,8 +167,16 @@ class Agent:
                             "send fewer images")
         config = self._config(thread_id)
         started = time.perf_counter()
-        for namespace, update in self.graph.stream(inputs, config, stream_mode="updates", subgraphs=True):
-            for node, value in update.items():
+        for namespace, mode, chunk in self.graph.stream(inputs, config, stream_mode=["updates", "custom"],
+                                                        subgraphs=True):
+            if mode == "custom":
+                a = chunk["attempt"]
+                ok = all(v["passed"] for v in a["verdicts"])
+                yield Event(type="attempt", step_id=chunk["step_id"],
+                            message=f"{chunk['step_id']} attempt {a['number']}: {'passed' if ok else 'failed'}",
+                            data={"attempt": a})
+                continue
+            for node, value in chunk.items():
                 event = self._event(node, value or {})
                 if event:
                     yield event
@@ -175,13 +193,6 @@ class Agent:
         if node == "plan":
             steps = value["plan"]["steps"]
             return Event(type="plan", message=f"{len(steps)} step(s)", data={"plan": value["plan"]})
-        if node == "execute":
-            return Event(type="step_start", message="rendered", data={"error": value["pending"].get("error")})
-        if node == "verify":
-            a = value["attempts"][-1]
-            ok = all(v["passed"] for v in a["verdicts"])
-            return Event(type="attempt", message=f"attempt {a['number']}: {'passed' if ok else 'failed'}",
-                         data={"attempt": a})
         if node == "finish":
             (step_id, r), = value["results"].items()
             return Event(type="step_done", step_id=step_id, message=r["status"],

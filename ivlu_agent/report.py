@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
+import tempfile
 from pathlib import Path
 
 from .errors import IvluError
@@ -13,13 +13,14 @@ from .types import RunResult
 
 
 def check_writable(out: Path) -> None:
-    """Fail before any work if `out` cannot be written."""
-    probe = out
-    while not probe.exists():
-        probe = probe.parent
-    if not probe.is_dir() or not os.access(probe, os.W_OK):
-        raise IvluError(f"Cannot write to {out}.", "a folder you can write to",
-                        "choose another --out folder or fix its permissions")
+    """Fail before any work if `out` cannot be created and written."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".ivlu-probe-"):
+            pass
+    except OSError as e:
+        raise IvluError(f"Cannot write to {out} ({e.strerror or e}).", "a folder you can create and write to",
+                        "choose another --out folder or fix its permissions") from None
 
 
 def write_outputs(result: RunResult, store: ArtifactStore, out: Path) -> Path:

@@ -127,7 +127,7 @@ class RunResult(BaseModel):
 class Event(BaseModel):
     """A typed progress event from `Agent.stream`."""
 
-    type: Literal["plan", "step_start", "attempt", "step_done", "compose", "done", "error"]
+    type: Literal["plan", "attempt", "step_done", "compose", "done"]
     step_id: str | None = None
     message: str = ""
     data: dict[str, Any] = Field(default_factory=dict)

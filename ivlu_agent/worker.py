@@ -7,14 +7,21 @@ hang or memory blow-up becomes a `RenderError`, which the graph turns into a fai
 
 A call names its target as "package.module:function" so the child imports only what it needs,
 and arguments and results are plain picklable data (dicts, bytes, strings).
+
+Children are started as `python -m ivlu_agent.worker` over a socket pair, not with
+multiprocessing's spawn: spawn re-runs the user's `__main__` script in the child, which breaks any
+script that lacks an `if __name__ == "__main__":` guard.
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib
-import multiprocessing as mp
 import os
 import signal
+import socket
+import subprocess
+import sys
 import threading
 import traceback
 from dataclasses import dataclass
@@ -63,8 +70,11 @@ def _serve(conn, memory_mb: int) -> None:
 
 @dataclass
 class _Child:
-    process: mp.Process
+    process: subprocess.Popen
     conn: Any
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
 
 
 class WorkerPool:
@@ -80,23 +90,27 @@ class WorkerPool:
         self.size = size
         self.timeout_s = timeout_s
         self.memory_mb = memory_mb
-        self._ctx = mp.get_context("spawn")
         self._idle: list[_Child] = []
         self._lock = threading.Lock()
         self._slots = threading.Semaphore(size)
 
     def _spawn(self) -> _Child:
-        parent, child = self._ctx.Pipe()
-        proc = self._ctx.Process(target=_serve, args=(child, self.memory_mb), daemon=True)
-        proc.start()
-        child.close()
-        return _Child(proc, parent)
+        from multiprocessing.connection import Connection
+
+        ours, theirs = socket.socketpair()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ivlu_agent.worker", "--fd", str(theirs.fileno()),
+             "--memory-mb", str(self.memory_mb)],
+            pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+        )
+        theirs.close()
+        return _Child(proc, Connection(ours.detach()))
 
     def _take(self) -> _Child:
         with self._lock:
             while self._idle:
                 c = self._idle.pop()
-                if c.process.is_alive():
+                if c.alive():
                     return c
         return self._spawn()
 
@@ -106,9 +120,9 @@ class WorkerPool:
 
     @staticmethod
     def _kill(c: _Child) -> None:
-        if c.process.is_alive():
+        if c.alive():
             c.process.kill()
-        c.process.join(timeout=5)
+        c.process.wait(timeout=5)
         c.conn.close()
 
     def call(self, target: str, *args: Any, timeout_s: float | None = None, **kwargs: Any) -> Any:
@@ -124,8 +138,10 @@ class WorkerPool:
                     raise RenderError(f"{target} did not finish within {limit:.0f} s and was stopped.")
                 status, value = c.conn.recv()
             except (EOFError, OSError, BrokenPipeError):
-                c.process.join(timeout=5)
-                code = c.process.exitcode
+                try:
+                    code = c.process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    code = None
                 self._kill(c)
                 how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
                 raise RenderError(f"{target} crashed the worker ({how}).") from None
@@ -147,3 +163,13 @@ class WorkerPool:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+if __name__ == "__main__":
+    from multiprocessing.connection import Connection
+
+    cli = argparse.ArgumentParser(description="an ivlu-agent worker process (started by WorkerPool)")
+    cli.add_argument("--fd", type=int, required=True)
+    cli.add_argument("--memory-mb", type=int, default=0)
+    ns = cli.parse_args()
+    _serve(Connection(ns.fd), ns.memory_mb)

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from langgraph.config import get_stream_writer
 from langgraph.types import Send
 
 from ..errors import IvluError, RenderError
@@ -131,7 +132,17 @@ def verify(state: dict, services: Services) -> dict:
                       artifacts=[ArtifactRef.model_validate(a) for a in pending.get("artifacts", [])],
                       verdicts=verdicts, render_s=pending["render_s"],
                       verify_s=time.perf_counter() - started, change=pending.get("change", ""))
-    return {"attempts": [attempt.model_dump(mode="json")]}
+    record = attempt.model_dump(mode="json")
+    _emit({"type": "attempt", "step_id": spec.id, "attempt": record})
+    return {"attempts": [record]}
+
+
+def _emit(event: dict) -> None:
+    """Send a progress event to `Agent.stream` (a no-op outside a streaming run)."""
+    try:
+        get_stream_writer()(event)
+    except RuntimeError:
+        pass
 
 
 def refine(state: dict, services: Services) -> dict:

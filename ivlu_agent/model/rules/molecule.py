@@ -7,7 +7,7 @@ import re
 
 from ...chem import compounds, groups, lookup_compound
 from ...errors import IvluError
-from ...specs import Component, MoleculeSpec, ReactionSpec
+from ...specs import Component, Depiction, MoleculeSpec, ReactionSpec
 from ...tools.colors import NAMED as COLOR_NAMES
 from .base import PlanContext
 
@@ -107,6 +107,9 @@ class MoleculeRule:
     def plan(self, clause: str, ctx: PlanContext) -> list[MoleculeSpec]:
         wanted, colors, rest = find_groups(clause)
         label = bool(re.search(r"\blabel", clause, re.I))
+        size = re.search(r"\b(?:at\s+)?(\d{3,5})\s*(?:px|pixels?)\b", rest, re.I)
+        if size:
+            rest = rest[:size.start()] + " " * (size.end() - size.start()) + rest[size.end():]
         molecules, leftovers = find_molecules(rest)
         unknown = [w for w in leftovers if w.lower() not in FILLER and not w.isdigit()]
         reject_unknown_compounds(unknown, [m[0] or m[1] for m in molecules])
@@ -127,6 +130,7 @@ class MoleculeRule:
                 name=name, smiles=facts["smiles"], formula=facts["formula"], inchikey=facts["inchikey"],
                 highlight=present, label_groups=label and bool(present),
                 colors={g: c for g, c in colors.items() if g in present},
+                depiction=Depiction(size=int(size.group(1))) if size else Depiction(),
             ))
             counts = ", ".join(f"{facts['groups'][g]} {g}" for g in present)
             lines.append(f"- {shown}: {facts['formula']}" + (f"; highlight {counts}" if counts else ""))

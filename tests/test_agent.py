@@ -1,0 +1,83 @@
+"""End to end through the real graph: RDKit, OSRA, SQLite checkpoints, worker processes."""
+
+import json
+import sqlite3
+
+import pytest
+
+from ivlu_agent import Agent, IvluError
+
+
+def test_two_molecules_verified_with_outputs(agent, tmp_path):
+    out = tmp_path / "out"
+    result = agent.run("draw caffeine and aspirin, highlight the methyl groups", out=out)
+    assert result.status == "verified", [(s.id, [v.message for v in s.verdicts]) for s in result.steps]
+    assert [s.spec["smiles"] for s in result.steps] == ["Cn1c(=O)c2c(ncn2C)n(C)c1=O", "CC(=O)Oc1ccccc1C(=O)O"]
+    assert (out / "figure.png").is_file() and (out / "figure.svg").is_file()
+    assert (out / "panels" / "s1-main.png").is_file()
+    data = json.loads((out / "result.json").read_text())
+    assert data["status"] == "verified" and data["thread_id"] == result.thread_id
+    step = data["steps"][0]
+    assert set(step) >= {"id", "kind", "spec", "status", "attempts", "artifacts", "verdicts"}
+    assert {a["path"] for a in step["artifacts"]} == {"panels/s1-main.png", "panels/s1-main.svg"}
+    assert "## Step s1" in (out / "report.md").read_text()
+
+
+def test_state_holds_references_only(agent):
+    result = agent.run("draw caffeine")
+    db = sqlite3.connect(agent.home / "checkpoints.sqlite")
+    biggest = db.execute("SELECT max(length(checkpoint)) FROM checkpoints").fetchone()[0]
+    blobs = db.execute("SELECT max(length(value)) FROM writes").fetchone()[0]
+    assert biggest < 50_000 and blobs < 50_000
+    values = agent.graph.get_state({"configurable": {"thread_id": result.thread_id}}).values
+    assert "base64" not in json.dumps(values, default=str) and "PNG" not in json.dumps(values, default=str)
+
+
+def test_budget_spent_marks_unverified_and_run_goes_on(tmp_path):
+    # OSRA cannot read a drawing as small as ethanol: every depiction fails, the budget is spent.
+    with Agent(home=tmp_path / "home", max_refinements=2) as agent:
+        result = agent.run("draw ethanol and caffeine")
+    ethanol, caffeine = result.steps
+    assert ethanol.status == "unverified" and len(ethanol.attempts) >= 3
+    assert [a.change for a in ethanol.attempts][1].startswith("redrew with")
+    assert caffeine.status == "verified"
+    assert result.status == "unverified" and result.exit_code == 1
+    assert result.figure is not None
+
+
+def test_second_request_on_thread_sees_the_first(agent):
+    first = agent.run("draw caffeine and aspirin", thread_id="t1")
+    second = agent.run("now also highlight the methyl groups", thread_id="t1")
+    assert [s.spec["name"] for s in second.steps] == ["caffeine", "aspirin"]
+    assert all(s.spec["highlight"] == ["methyl"] for s in second.steps)
+    assert first.figure.sha256 != second.figure.sha256
+    assert "Reworking" in second.reasoning
+
+
+def test_stream_yields_typed_events(agent):
+    events = list(agent.stream("draw aspirin"))
+    kinds = [e.type for e in events]
+    assert kinds[0] == "plan" and kinds[-1] == "done"
+    assert "attempt" in kinds and "step_done" in kinds and "compose" in kinds
+
+
+def test_bad_inputs_are_clear_errors(agent, tmp_path):
+    with pytest.raises(IvluError, match="empty"):
+        agent.run("   ")
+    with pytest.raises(IvluError, match="characters"):
+        agent.run("draw " + "caffeine " * 1000)
+    corrupt = tmp_path / "x.png"
+    corrupt.write_bytes(b"not an image")
+    with pytest.raises(IvluError, match="cannot be decoded"):
+        agent.run("draw caffeine", images=[corrupt])
+    with pytest.raises(IvluError, match="Unknown thread"):
+        agent.resume("no-such-thread")
+    with pytest.raises(IvluError, match="Unknown engine"):
+        Agent(engine="gpt-17", home=tmp_path / "h2")
+
+
+def test_reaction_scheme_end_to_end(agent):
+    result = agent.run("acetic acid + ethanol -> ethyl acetate + water")
+    (step,) = result.steps
+    assert step.kind == "reaction" and step.artifacts
+    assert sum(v.verifier == "reaction.identity" and v.passed for v in step.verdicts) == 4

@@ -1,0 +1,63 @@
+"""The `ivlu` command: exit codes, clear errors, lazy imports."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from ivlu_agent.cli import main
+
+
+def ivlu(*args, home, **kw):
+    env = {**os.environ, "IVLU_HOME": str(home)}
+    return subprocess.run([sys.executable, "-m", "ivlu_agent", *args], capture_output=True, text=True, env=env,
+                          timeout=300, **kw)
+
+
+def test_help_imports_nothing_heavy():
+    code = ("import sys, time; t = time.perf_counter(); from ivlu_agent.cli import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "heavy = [m for m in ('torch', 'diffusers', 'rdkit', 'cadquery', 'transformers', 'langgraph') "
+            "if m in sys.modules]\nprint(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_run_writes_outputs_and_exits_0(tmp_path):
+    r = ivlu("run", "draw caffeine with its methyl groups labelled", "--out", str(tmp_path / "o"), "--json",
+             home=tmp_path / "h")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["status"] == "verified" and data["steps"][0]["spec"]["smiles"] == "Cn1c(=O)c2c(ncn2C)n(C)c1=O"
+    assert (tmp_path / "o" / "figure.png").is_file()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "draw C1CC("], "Invalid SMILES"),
+    (["run", "draw cafeine"], "did you mean: caffeine"),
+    (["run", ""], "empty"),
+    (["run", "draw " + "C" * 400], "heavy atoms"),
+    (["run", "draw caffeine", "--engine", "nope"], "Unknown engine"),
+    (["run", "draw caffeine", "--image", "{corrupt}"], "cannot be decoded"),
+    (["run", "draw caffeine", "--out", "/proc/forbidden"], "Cannot write"),
+    (["resume", "--thread", "nope"], "Unknown thread"),
+    (["verify", "{corrupt}", "--molecule", "caffeine"], "Cannot read"),
+])
+def test_bad_input_exits_2_without_traceback(tmp_path, args, message):
+    corrupt = tmp_path / "corrupt.png"
+    corrupt.write_bytes(b"\x89PNG\r\n\x1a\nbroken")
+    args = [a.replace("{corrupt}", str(corrupt)) for a in args]
+    r = ivlu(*args, home=tmp_path / "h")
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert message in r.stderr and "Traceback" not in r.stderr
+
+
+def test_verify_any_image(tmp_path):
+    from ivlu_agent.tools.render_molecule import render_molecule
+
+    png = tmp_path / "aspirin.png"
+    png.write_bytes(render_molecule({"kind": "molecule", "smiles": "CC(=O)Oc1ccccc1C(=O)O"})["files"][0]["data"])
+    assert main(["verify", str(png), "--molecule", "aspirin"]) == 0
+    assert main(["verify", str(png), "--molecule", "caffeine"]) == 1

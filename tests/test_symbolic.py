@@ -1,0 +1,71 @@
+"""The deterministic planner, with the real worker for SMILES facts."""
+
+import pytest
+
+from ivlu_agent.errors import IvluError
+from ivlu_agent.model.symbolic import SymbolicPlanner
+
+
+@pytest.fixture(scope="module")
+def planner(workers):
+    return SymbolicPlanner(describe=lambda s: workers.call("ivlu_agent.chem:describe", s), call=workers.call)
+
+
+def test_two_molecules_with_groups(planner):
+    plan = planner.plan("draw caffeine and aspirin side by side, highlight the methyl and carbonyl groups", [], [])
+    assert [s.name for s in plan.steps] == ["caffeine", "aspirin"]
+    assert [s.id for s in plan.steps] == ["s1", "s2"]
+    assert plan.steps[0].highlight == ["methyl", "carbonyl"]
+    assert plan.steps[0].formula == "C8H10N4O2"
+
+
+def test_labels_and_colours(planner):
+    plan = planner.plan("draw caffeine with its methyl groups labelled and the carbonyls in red", [], [])
+    (step,) = plan.steps
+    assert step.label_groups and step.colors == {"carbonyl": "red"}
+
+
+def test_smiles_in_request(planner):
+    plan = planner.plan("draw OC(=O)c1ccccc1OC(C)=O", [], [])
+    assert plan.steps[0].smiles == "CC(=O)Oc1ccccc1C(=O)O"
+
+
+def test_reaction_scheme(planner):
+    plan = planner.plan("acetic acid + ethanol ->[H2SO4] ethyl acetate + water", [], [])
+    (step,) = plan.steps
+    assert step.kind == "reaction"
+    assert [c.name for c in step.reactants] == ["acetic acid", "ethanol"]
+    assert [c.name for c in step.products] == ["ethyl acetate", "water"]
+    assert step.conditions == "H2SO4"
+
+
+def test_group_only_on_molecules_that_have_it(planner):
+    plan = planner.plan("draw caffeine and ethanol, highlight the hydroxyl groups", [], [])
+    assert plan.steps[0].highlight == [] and plan.steps[1].highlight == ["hydroxyl"]
+    assert any("caffeine has no hydroxyl" in n for n in plan.notes)
+
+
+def test_follow_up_uses_history(planner):
+    first = planner.plan("draw caffeine and aspirin", [], [])
+    history = [{"turn": 1, "request": "draw caffeine and aspirin", "plan": first.model_dump(mode="json")}]
+    plan = planner.plan("now also highlight the methyl groups", [], history)
+    assert [s.name for s in plan.steps] == ["caffeine", "aspirin"]
+    assert all(s.highlight == ["methyl"] for s in plan.steps)
+
+
+@pytest.mark.parametrize("request_text, message", [
+    ("draw cafeine", "did you mean: caffeine"),
+    ("draw C1CC(", "Invalid SMILES"),
+    ("sing me a song about the sea", "Understood: nothing"),
+    ("draw caffeine, highlight the hydroxyl groups", "None of the molecules has a hydroxyl group"),
+])
+def test_clear_errors(planner, request_text, message):
+    with pytest.raises(IvluError, match=message):
+        planner.plan(request_text, [], [])
+
+
+def test_not_understood_lists_supported_kinds(planner):
+    with pytest.raises(IvluError) as e:
+        planner.plan("draw caffeine; sing me a song", [], [])
+    text = str(e.value)
+    assert "Understood: molecule 'caffeine'" in text and "reaction schemes" in text

@@ -1,0 +1,70 @@
+import io
+
+from PIL import Image
+
+from ivlu_agent.tools.render_molecule import render_molecule
+from ivlu_agent.tools.verify_molecule import verify_molecule, verify_molecule_image
+
+CAFFEINE = "Cn1cnc2c1c(=O)n(C)c(=O)n2C"
+ASPIRIN = "CC(=O)Oc1ccccc1C(=O)O"
+
+
+def rendered(tmp_path, spec):
+    out = render_molecule(spec)
+    files = {}
+    for f in out["files"]:
+        (tmp_path / f["name"]).write_bytes(f["data"])
+        files[f["name"]] = str(tmp_path / f["name"])
+    return files, out["meta"]
+
+
+def test_highlighted_caffeine_passes_every_check(tmp_path):
+    spec = {"kind": "molecule", "name": "caffeine", "smiles": CAFFEINE, "highlight": ["methyl", "carbonyl"],
+            "label_groups": True}
+    files, meta = rendered(tmp_path, spec)
+    verdicts = verify_molecule(spec, files, meta)
+    assert {v["verifier"] for v in verdicts} == {"molecule.identity", "molecule.highlight", "molecule.osra"}
+    assert all(v["passed"] for v in verdicts), verdicts
+
+
+def test_wrong_structure_for_name_is_caught(tmp_path):
+    spec = {"kind": "molecule", "name": "caffeine", "smiles": ASPIRIN}
+    files, meta = rendered(tmp_path, spec)
+    identity = verify_molecule(spec, files, meta)[0]
+    assert not identity["passed"] and identity["details"]["target_smiles"]
+
+
+def test_missing_highlight_is_caught_in_pixels(tmp_path):
+    spec = {"kind": "molecule", "name": "caffeine", "smiles": CAFFEINE, "highlight": ["methyl"]}
+    files, meta = rendered(tmp_path, spec)
+    blank = Image.new("RGB", (600, 600), "white")
+    blank.save(files["main.png"])
+    highlight = [v for v in verify_molecule(spec, files, meta) if v["verifier"] == "molecule.highlight"][0]
+    assert not highlight["passed"] and highlight["score"] == 0.0
+
+
+def test_osra_rejects_another_molecule(tmp_path):
+    files, _ = rendered(tmp_path, {"kind": "molecule", "smiles": ASPIRIN})
+    (verdict,) = verify_molecule_image(files["main.png"], CAFFEINE)
+    assert not verdict["passed"] and "OSRA read the drawing as" in verdict["message"]
+    (verdict,) = verify_molecule_image(files["main.png"], ASPIRIN)
+    assert verdict["passed"]
+
+
+def test_absent_group_is_reported(tmp_path):
+    spec = {"kind": "molecule", "name": "caffeine", "smiles": CAFFEINE, "highlight": ["hydroxyl"]}
+    files, meta = rendered(tmp_path, spec)
+    v = [v for v in verify_molecule(spec, files, meta) if v["verifier"] == "molecule.highlight"][0]
+    assert not v["passed"] and "has no hydroxyl group" in v["message"]
+
+
+def test_corrupt_image_is_bad_input(tmp_path):
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    import pytest
+
+    from ivlu_agent.errors import IvluError
+
+    with pytest.raises(IvluError, match="Cannot read"):
+        verify_molecule_image(str(bad), CAFFEINE)
+    assert io  # keep import used
