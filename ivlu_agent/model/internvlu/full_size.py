@@ -178,7 +178,9 @@ def random_pipeline(preset: Preset, seed: int = 0, dtype: torch.dtype = torch.fl
     processor = InternVLUProcessor(make_tokenizer(), preset.vit_image, preset.gen_image,
                                    image_seq_length=preset.vlm.num_image_token, template=preset.vlm.template)
     scheduler = DPMSolverMultistepScheduler.from_config(preset.scheduler)
-    pipe = InternVLUPipeline(vlm.eval(), decoder.eval(), vae.eval(), scheduler, processor)
+    for m in (vlm, decoder, vae):
+        m.eval().requires_grad_(False)
+    pipe = InternVLUPipeline(vlm, decoder, vae, scheduler, processor)
     return pipe.to(device, dtype)
 
 

@@ -18,6 +18,7 @@ is made, step by step:
 
 from __future__ import annotations
 
+import copy
 import io
 import logging
 import warnings
@@ -104,6 +105,8 @@ class InternVLUPipeline:
         vlm.set_special_token_ids(self.tokenizer.convert_tokens_to_ids)
         self._ids = {t: self.tokenizer.convert_tokens_to_ids(t) for t in (IM_START, IM_END, IMG_START, IMG_CONTEXT)}
         self._offload_device: torch.device | None = None
+        # The official call always sets the scheduler's flow_shift to 3.0; each call samples with a fresh copy.
+        self._sampler = type(scheduler).from_config(scheduler.config, flow_shift=TIMESTEP_SHIFT)
 
     # -- loading and saving ---------------------------------------------------------------------------
 
@@ -456,8 +459,10 @@ class InternVLUPipeline:
             channels = head.config.decoder_config.latent_channels
             latents = randn_tensor((n, channels, gen_h // f, gen_w // f), generator=generator, device=device,
                                    dtype=torch.float32)
-            scheduler = type(self.scheduler).from_config(self.scheduler.config, flow_shift=TIMESTEP_SHIFT)
-            scheduler.set_timesteps(num_inference_steps, device=device)
+            scheduler = copy.deepcopy(self._sampler)
+            with warnings.catch_warnings():  # diffusers' own numpy-2 deprecation notice, not actionable here
+                warnings.filterwarnings("ignore", "__array__ implementation", DeprecationWarning)
+                scheduler.set_timesteps(num_inference_steps, device=device)
             for t in scheduler.timesteps:
                 x = torch.cat([latents] * 3).to(head.dtype)
                 v = head(x, timestep=t.expand(3 * n), **cond).float()
