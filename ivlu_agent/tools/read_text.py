@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..errors import IvluError
 
-_CACHE: OrderedDict[tuple[str, str, str], list[dict]] = OrderedDict()
+_CACHE: OrderedDict[tuple, list[dict]] = OrderedDict()
 _CACHE_SIZE = 256
 CACHE_STATS = {"hits": 0, "misses": 0}
 
@@ -25,22 +25,24 @@ def _digest(path: str | Path) -> str:
 
 
 def read_text(image_path: str | Path, engine: str = "tesseract", lang: str = "eng",
-              use_cache: bool = True) -> list[dict]:
+              use_cache: bool = True, psm: int = 11, whitelist: str = "") -> list[dict]:
     """Words (tesseract) or lines (rapid) found in the image: [{"text", "conf", "box": [x0, y0, x1, y1]}].
 
     Args:
         engine: "tesseract" for clean Latin text, "rapid" for small, CJK or mixed text.
         lang: tesseract language code(s), e.g. "eng" or "eng+chi_sim".
+        psm: tesseract page segmentation mode (11 sparse text, 7 one line, 6 one block).
+        whitelist: tesseract only: the characters it may answer with ("" for all).
     """
     if engine not in ("tesseract", "rapid"):
         raise IvluError(f"Unknown OCR engine {engine!r}.", "'tesseract' or 'rapid'", "pick one of them")
-    key = (_digest(image_path), engine, lang)
+    key = (_digest(image_path), engine, lang if engine == "tesseract" else "", psm, whitelist)
     if use_cache and key in _CACHE:
         CACHE_STATS["hits"] += 1
         _CACHE.move_to_end(key)
         return _CACHE[key]
     CACHE_STATS["misses"] += 1
-    words = _tesseract(image_path, lang) if engine == "tesseract" else _rapid(image_path)
+    words = _tesseract(image_path, lang, psm, whitelist) if engine == "tesseract" else _rapid(image_path)
     _CACHE[key] = words
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
@@ -51,17 +53,19 @@ def text_of(words: list[dict]) -> str:
     return " ".join(w["text"] for w in words)
 
 
-def _tesseract(image_path: str | Path, lang: str) -> list[dict]:
+def _tesseract(image_path: str | Path, lang: str, psm: int = 11, whitelist: str = "") -> list[dict]:
     if shutil.which("tesseract") is None:
         raise RuntimeError("tesseract is not installed; run `make install`")
-    run = subprocess.run(["tesseract", str(image_path), "stdout", "-l", lang, "--psm", "11", "tsv"],
+    extra = ["-c", f"tessedit_char_whitelist={whitelist}"] if whitelist else []
+    run = subprocess.run(["tesseract", str(image_path), "stdout", "-l", lang, "--psm", str(psm), *extra, "tsv"],
                          capture_output=True, text=True, timeout=60)
     words = []
     for line in run.stdout.splitlines()[1:]:
         cols = line.split("\t")
         if len(cols) == 12 and cols[11].strip():
             x, y, w, h = map(int, cols[6:10])
-            words.append({"text": cols[11].strip(), "conf": float(cols[10]) / 100, "box": [x, y, x + w, y + h]})
+            words.append({"text": cols[11].strip(), "conf": float(cols[10]) / 100, "box": [x, y, x + w, y + h],
+                          "line": [int(c) for c in cols[2:5]]})  # block, paragraph, line
     return words
 
 
