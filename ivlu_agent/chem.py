@@ -99,11 +99,23 @@ def lookup_group(name: str) -> Group:
 # --- functions below run inside the worker (they import RDKit) ---------------------------------
 
 
+@lru_cache(maxsize=None)
+def _pattern(smarts: str):
+    from rdkit import Chem
+
+    return Chem.MolFromSmarts(smarts)
+
+
 def describe(smiles: str) -> dict:
-    """Parse and sanitise a SMILES; return canonical SMILES, formula, InChIKey and size.
+    """Parse and sanitise a SMILES; return canonical SMILES, formula, InChIKey, size and group counts.
 
     Raises IvluError for anything a person must fix (unparsable, too large).
     """
+    return dict(_describe(smiles))
+
+
+@lru_cache(maxsize=512)
+def _describe(smiles: str) -> dict:
     if not smiles or len(smiles) > MAX_SMILES_CHARS:
         raise IvluError(f"SMILES of {len(smiles)} characters is outside the allowed range.",
                         f"1 to {MAX_SMILES_CHARS} characters", "give a smaller molecule")
@@ -127,13 +139,11 @@ def describe(smiles: str) -> dict:
         "formula": CalcMolFormula(mol),
         "inchikey": Chem.MolToInchiKey(mol),
         "heavy_atoms": heavy,
-        "groups": {g.name: len(mol.GetSubstructMatches(Chem.MolFromSmarts(g.smarts)))
+        "groups": {g.name: len(mol.GetSubstructMatches(_pattern(g.smarts)))
                    for g in {g.name: g for g in groups().values()}.values()},
     }
 
 
 def group_atoms(mol, group_name: str) -> list[tuple[int, ...]]:
     """Atom-index tuples of every match of the named group in an RDKit molecule."""
-    from rdkit import Chem
-
-    return [tuple(m) for m in mol.GetSubstructMatches(Chem.MolFromSmarts(lookup_group(group_name).smarts))]
+    return [tuple(m) for m in mol.GetSubstructMatches(_pattern(lookup_group(group_name).smarts))]

@@ -45,8 +45,8 @@ class Attempt(BaseModel):
     spec: dict[str, Any] = Field(description="The spec as rendered in this attempt (after refinement).")
     artifacts: list[ArtifactRef] = Field(default_factory=list)
     verdicts: list[Verdict] = Field(default_factory=list)
-    render_s: float = Field(default=0.0, description="Seconds spent in the renderer.")
-    verify_s: float = Field(default=0.0, description="Seconds spent in the verifiers.")
+    render_s: float = Field(default=0.0, description="Seconds spent inside the renderer (in its worker).")
+    verify_s: float = Field(default=0.0, description="Seconds spent inside the verifiers (in their worker).")
     change: str = Field(default="", description="What refinement changed before this attempt.")
 
     @property

@@ -23,6 +23,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import traceback
 from dataclasses import dataclass
 from typing import Any
@@ -58,7 +59,9 @@ def _serve(conn, memory_mb: int) -> None:
         try:
             module, _, name = target.partition(":")
             func = getattr(importlib.import_module(module), name)
-            conn.send(("ok", func(*args, **kwargs)))
+            started = time.perf_counter()
+            value = func(*args, **kwargs)
+            conn.send(("ok", (value, time.perf_counter() - started)))
         except IvluError as e:
             conn.send(("bad_input", (e.problem, e.expected, e.fix)))
         except MemoryError:
@@ -128,6 +131,11 @@ class WorkerPool:
     def call(self, target: str, *args: Any, timeout_s: float | None = None, **kwargs: Any) -> Any:
         """Run `target(*args, **kwargs)` in a child. Raises RenderError on crash, hang or error,
         and re-raises IvluError for bad input detected inside the child."""
+        return self.call_timed(target, *args, timeout_s=timeout_s, **kwargs)[0]
+
+    def call_timed(self, target: str, *args: Any, timeout_s: float | None = None,
+                   **kwargs: Any) -> tuple[Any, float]:
+        """Like `call`, also returning the seconds spent inside `target` in the child."""
         limit = timeout_s or self.timeout_s
         with self._slots:
             c = self._take()

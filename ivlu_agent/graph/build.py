@@ -25,7 +25,9 @@ def build_step_graph(services: nodes.Services):
     g.add_conditional_edges("verify", partial(nodes.after_verify, services=services), ["refine", "finish"])
     g.add_conditional_edges("refine", nodes.after_refine, ["execute", "finish"])
     g.add_edge("finish", END)
-    return g.compile()
+    # No checkpoints inside a step: a finished step is saved by the parent (as a pending write),
+    # an interrupted one simply runs again. This halves checkpoint bytes per run.
+    return g.compile(checkpointer=False)
 
 
 def build_graph(services: nodes.Services, checkpointer=None):

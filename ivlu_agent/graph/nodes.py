@@ -100,30 +100,29 @@ def compose(state: dict, services: Services) -> dict:
 def execute(state: dict, services: Services) -> dict:
     """Render the step in the isolated worker and store its files."""
     spec = parse_step(state["step"])
-    started = time.perf_counter()
     try:
-        out = services.workers.call(spec.renderer, spec.model_dump(mode="json"), timeout_s=spec.render_timeout_s())
+        out, seconds = services.workers.call_timed(spec.renderer, spec.model_dump(mode="json"),
+                                                   timeout_s=spec.render_timeout_s())
     except (RenderError, IvluError) as e:
-        return {"pending": {"error": str(e), "render_s": time.perf_counter() - started,
-                            "change": state.get("change", "")}}
+        return {"pending": {"error": str(e), "render_s": 0.0, "change": state.get("change", "")}}
     refs = [services.store.put(f["data"], f["mime"], f["name"]).model_dump() for f in out["files"]]
     return {"pending": {"artifacts": refs, "meta": out.get("meta", {}),
-                        "render_s": time.perf_counter() - started, "change": state.get("change", "")}}
+                        "render_s": seconds, "change": state.get("change", "")}}
 
 
 def verify(state: dict, services: Services) -> dict:
     """Run the kind's verifier on the stored files; record the attempt."""
     spec = parse_step(state["step"])
     pending = state["pending"]
-    started = time.perf_counter()
+    seconds = 0.0
     if "error" in pending:
         verdicts = [Verdict(verifier=f"{spec.kind}.render", passed=False, checked="the renderer finished",
                             message=f"Rendering failed: {pending['error']}")]
     else:
         files = {a["name"]: str(services.store.path(a["path"])) for a in pending["artifacts"]}
         try:
-            raw = services.workers.call(spec.verifier, spec.model_dump(mode="json"), files, pending["meta"],
-                                        timeout_s=spec.render_timeout_s() * 2)
+            raw, seconds = services.workers.call_timed(spec.verifier, spec.model_dump(mode="json"), files,
+                                                       pending["meta"], timeout_s=spec.render_timeout_s() * 2)
             verdicts = [Verdict.model_validate(v) for v in raw]
         except (RenderError, IvluError) as e:
             verdicts = [Verdict(verifier=f"{spec.kind}.verify", passed=False, checked="the verifier finished",
@@ -131,7 +130,7 @@ def verify(state: dict, services: Services) -> dict:
     attempt = Attempt(number=len(state.get("attempts", [])) + 1, spec=spec.model_dump(mode="json"),
                       artifacts=[ArtifactRef.model_validate(a) for a in pending.get("artifacts", [])],
                       verdicts=verdicts, render_s=pending["render_s"],
-                      verify_s=time.perf_counter() - started, change=pending.get("change", ""))
+                      verify_s=seconds, change=pending.get("change", ""))
     record = attempt.model_dump(mode="json")
     _emit({"type": "attempt", "step_id": spec.id, "attempt": record})
     return {"attempts": [record]}

@@ -88,7 +88,9 @@ def render_molecule(spec: dict) -> dict:
                 notes.setdefault(match[0], group)
     highlight = {"highlightAtoms": list(atoms), "highlightAtomColors": atoms,
                  "highlightBonds": list(bonds), "highlightBondColors": bonds}
-    png, svg, coords = draw(mol, s.depiction, s.name or "", highlight, notes,
+    key = ", ".join(f"{g}: {palette[g]}" for g in s.highlight if found[g])
+    legend = "  ·  ".join(x for x in (s.name, key) if x)
+    png, svg, coords = draw(mol, s.depiction, legend, highlight, notes,
                             note_color=colors.TEXT_GREY)
     return {
         "files": [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from functools import lru_cache
 
 from ...chem import compounds, groups, lookup_compound
 from ...errors import IvluError
@@ -34,36 +35,45 @@ def looks_like_smiles(token: str) -> bool:
     return token.isupper() and any(c in token for c in "CN")
 
 
+@lru_cache(maxsize=1)
+def _group_regex() -> re.Pattern:
+    keys = sorted(groups(), key=len, reverse=True)
+    return re.compile(r"\b(?P<key>" + "|".join(map(re.escape, keys)) + r")(?:e?s)?(?P<g>\s+groups?)?\b", re.I)
+
+
+@lru_cache(maxsize=1)
+def _compound_regex() -> re.Pattern:
+    keys = sorted(compounds(), key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, keys)) + r")(?![\w-])")
+
+
 def find_groups(text: str) -> tuple[list[str], dict[str, str], str]:
     """Functional groups mentioned, their colours, and the text with those mentions blanked."""
     table = groups()
     compound_names = compounds()
     found: list[tuple[int, str]] = []
     colors: dict[str, str] = {}
-    for key in sorted(table, key=len, reverse=True):
-        pattern = re.compile(rf"\b{re.escape(key)}(?:e?s)?(?P<g>\s+groups?)?\b", re.I)
-        for m in pattern.finditer(text):
-            if key in compound_names and not m.group("g"):
-                continue  # 'alcohol' alone names ethanol; 'alcohol groups' names hydroxyl
-            name = table[key].name
-            found.append((m.start(), name))
-            color = re.match(r"\s*(?:in|as|to|with)?\s*(\w+)", text[m.end():m.end() + 30].lower())
-            if color and color.group(1) in COLOR_NAMES:
-                colors[name] = color.group(1)
-            text = text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
-    return list(dict.fromkeys(name for _, name in sorted(found))), colors, text
+    blanked = text
+    for m in _group_regex().finditer(text):
+        key = m.group("key").lower()
+        if key in compound_names and not m.group("g"):
+            continue  # 'alcohol' alone names ethanol; 'alcohol groups' names hydroxyl
+        name = table[key].name
+        found.append((m.start(), name))
+        color = re.match(r"\s*(?:in|as|to|with)?\s*(\w+)", text[m.end():m.end() + 30].lower())
+        if color and color.group(1) in COLOR_NAMES:
+            colors[name] = color.group(1)
+        blanked = blanked[:m.start()] + " " * (m.end() - m.start()) + blanked[m.end():]
+    return list(dict.fromkeys(name for _, name in sorted(found))), colors, blanked
 
 
 def find_molecules(text: str) -> tuple[list[tuple[str, str]], list[str]]:
     """(name, SMILES) pairs in request order, and the words left over."""
     table = compounds()
     spans: list[tuple[int, int, str, str]] = []
-    lowered = text.lower()
-    for key in sorted(table, key=len, reverse=True):
-        for m in re.finditer(rf"(?<![\w-]){re.escape(key)}(?![\w-])", lowered):
-            if any(s < m.end() and m.start() < e for s, e, _, _ in spans):
-                continue
-            spans.append((m.start(), m.end(), table[key].name, table[key].smiles))
+    for m in _compound_regex().finditer(text.lower()):  # the alternation is longest-first
+        c = table[m.group()]
+        spans.append((m.start(), m.end(), c.name, c.smiles))
     for m in re.finditer(r"\S+", text):
         token = m.group().strip(",;:.!?'\"")
         if any(s < m.end() and m.start() < e for s, e, _, _ in spans):
