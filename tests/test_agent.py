@@ -81,3 +81,26 @@ def test_reaction_scheme_end_to_end(agent):
     (step,) = result.steps
     assert step.kind == "reaction" and step.artifacts
     assert sum(v.verifier == "reaction.identity" and v.passed for v in step.verdicts) == 4
+
+
+def test_bad_follow_up_loses_nothing(agent):
+    first = agent.run("draw caffeine", thread_id="t2")
+    with pytest.raises(IvluError, match="did you mean"):
+        agent.run("now draw cafeine", thread_id="t2")
+    kept = agent.result("t2")
+    assert kept.figure == first.figure and kept.steps[0].spec == first.steps[0].spec
+    assert agent.store.read(kept.figure)
+    again = agent.run("now also highlight the methyl groups", thread_id="t2")
+    assert again.steps[0].spec["highlight"] == ["methyl"]
+
+
+def test_images_are_stored_by_reference(agent, tmp_path):
+    from PIL import Image
+
+    path = tmp_path / "in.png"
+    Image.new("RGB", (40, 30), "blue").save(path)
+    result = agent.run("draw caffeine", images=[path])
+    assert "does not look at images" in result.reasoning
+    values = agent.graph.get_state({"configurable": {"thread_id": result.thread_id}}).values
+    (ref,) = values["images"]
+    assert ref["width"] == 40 and agent.store.path(ref["path"]).is_file()

@@ -45,6 +45,9 @@ class SymbolicPlanner:
 
     def plan(self, request: str, images: list[ArtifactRef], history: list[dict[str, Any]]) -> Plan:
         ctx = PlanContext(describe=self.describe, call=self.call)
+        if images:
+            ctx.notes.append(f"the symbolic engine does not look at images; {len(images)} image(s) were stored "
+                             "with the thread for engines that do")
         steps: list[StepSpec] = []
         for clause in self.clauses(" ".join(request.split(" "))):
             try:
