@@ -210,6 +210,13 @@ def test_editing_with_two_images(tiny):
     # 64x48 -> 64x48 px; 40x64 -> 32x64 px (round(2.5) = 2, as in the official smart_resize); latent = px / 8
     assert rec.rec["decoder_call0.image_grid_thw_gen_cond_0"].tolist() == [[1, 6, 8], [1, 8, 4]]
     assert rec.rec["decoder_call0.image_fhw_cond_1"].tolist() == [[1, 2, 2], [1, 2, 2]]
+    vit_batches = []
+    h = tiny.vlm.vision_model.register_forward_hook(lambda m, a, o: vit_batches.append(a[0].shape[0]))
+    try:
+        out = tiny("Compare <image> with <image>.", [[_image(seed=1), _image(seed=2)]], "text", max_new_tokens=3)
+    finally:
+        h.remove()
+    assert vit_batches == [2] and out.generate_output.shape == (1, 3)
 
 
 def test_text_image_mode_returns_plan_and_image(tiny):

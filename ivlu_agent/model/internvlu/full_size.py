@@ -163,18 +163,24 @@ def reinit_(module: nn.Module, generator: torch.Generator) -> None:
             p.copy_(noise / math.sqrt(p[0].numel()))
 
 
-def random_pipeline(preset: Preset, seed: int = 0, dtype: torch.dtype = torch.float32, device="cpu"):
-    """A complete InternVLUPipeline with random weights (deterministic for a seed)."""
+def random_pipeline(preset: Preset, seed: int = 0, dtype: torch.dtype = torch.float32, device="cpu",
+                    reinit: bool = True):
+    """A complete InternVLUPipeline with random weights, built on `device` (deterministic for a seed).
+
+    `reinit=False` keeps torch's default initialisation (faster at full size; enough for timing)."""
     from diffusers import AutoencoderKLQwenImage, DPMSolverMultistepScheduler
 
     from .pipeline import InternVLUPipeline
 
-    g = torch.Generator().manual_seed(seed)
-    vlm = InternVLUChatModel(preset.vlm)
-    decoder = InternVLUGenerationDecoder(preset.decoder)
-    vae = AutoencoderKLQwenImage(**preset.vae)
-    for m in (vlm, decoder):
-        reinit_(m, g)
+    torch.manual_seed(seed)
+    with torch.device(device):
+        vlm = InternVLUChatModel(preset.vlm)
+        decoder = InternVLUGenerationDecoder(preset.decoder)
+        vae = AutoencoderKLQwenImage(**preset.vae)
+    if reinit:
+        g = torch.Generator().manual_seed(seed)
+        for m in (vlm, decoder):
+            reinit_(m, g)
     processor = InternVLUProcessor(make_tokenizer(), preset.vit_image, preset.gen_image,
                                    image_seq_length=preset.vlm.num_image_token, template=preset.vlm.template)
     scheduler = DPMSolverMultistepScheduler.from_config(preset.scheduler)
