@@ -199,3 +199,15 @@ def test_importing_the_model_package_does_not_import_torch():
     code = ("import sys, ivlu_agent.model as m; assert 'torch' not in sys.modules, 'torch imported';"
             "from ivlu_agent.model import InternVLUPipeline; assert InternVLUPipeline.__name__ == 'InternVLUPipeline'")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_full_size_on_meta_matches_the_paper_table():
+    from ivlu_agent.model.internvlu.full_size import PAPER_PARAMS, meta_counts
+
+    c = meta_counts()  # asserts that no parameter was allocated
+    assert abs(c["vision"] / PAPER_PARAMS["vision"] - 1) < 0.05
+    assert abs(c["llm"] / PAPER_PARAMS["llm"] - 1) < 0.05
+    assert abs(c["llm_without_lm_head"] / 1.7e9 - 1) < 0.05
+    # The head is 6% above the table's 1.7B; without the gate half of its q projections it is within 1%.
+    assert abs(c["head_without_gates"] / PAPER_PARAMS["head"] - 1) < 0.05
+    assert (c["tensors_vlm"], c["tensors_head"], c["tensors_vae"]) == (658, 654, 194)  # the published counts

@@ -123,6 +123,8 @@ class InternVLUPipeline:
         dtype = torch_dtype or dtype or torch.float32
         if device_map is not None and not isinstance(device_map, (str, torch.device)):
             raise ValueError("device_map must be a single device such as 'cuda' or 'cpu'; sharding is not supported")
+        if device_map in ("auto", "balanced"):  # one device holds everything
+            device_map = "cuda" if torch.cuda.is_available() else "cpu"
         device = torch.device(device or device_map or "cpu")
         index = read_json(path / "model_index.json")
         for name, class_name in COMPONENTS.items():
