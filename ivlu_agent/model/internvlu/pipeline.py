@@ -288,9 +288,9 @@ class InternVLUPipeline:
         text_kw = {k: v for k, v in kwargs.items() if k in TEXT_KWARGS}
         image_kw = {k: v for k, v in kwargs.items() if k in IMAGE_KWARGS}
         if generation_mode == "text" and image_kw:
-            warnings.warn(f"image arguments {sorted(image_kw)} are ignored in generation_mode='text'", stacklevel=2)
+            warnings.warn(f"image arguments {sorted(image_kw)} are ignored in generation_mode='text'", stacklevel=3)
         if generation_mode == "image" and text_kw:
-            warnings.warn(f"text arguments {sorted(text_kw)} are ignored in generation_mode='image'", stacklevel=2)
+            warnings.warn(f"text arguments {sorted(text_kw)} are ignored in generation_mode='image'", stacklevel=3)
         text_kw.setdefault("max_new_tokens", MAX_NEW_TOKENS.get(generation_mode, 0))
 
         # image=None (not a list of Nones) is what selects the text-to-image template, as officially.
@@ -311,8 +311,8 @@ class InternVLUPipeline:
             if generation_mode == "text_image":
                 b = inputs.num_prompts
                 n_blocks = int((input_ids[:b] == self._ids[IMG_START]).sum())
-                ids = self._generate_text(input_ids[:b], attention_mask[:b], feats, inputs.image_index[:n_blocks]
-                                          if inputs.image_index is not None else None, device, text_kw)
+                plan_index = inputs.image_index[:n_blocks] if inputs.image_index is not None else None
+                ids = self._generate_text(input_ids[:b], attention_mask[:b], feats, plan_index, device, text_kw)
                 input_ids, attention_mask = self._append_plan(input_ids, attention_mask, ids, b)
             states = self._context(input_ids, attention_mask, feats, inputs.image_index, device)
 
@@ -336,15 +336,21 @@ class InternVLUPipeline:
             return None
         return self.vlm.image_features(inputs.pixel_values.to(device))
 
+    @staticmethod
+    def _blocks(feats, image_index, device) -> torch.Tensor | None:
+        """Image tokens for each `<img>` block of the rows, in reading order (an image may appear in several rows)."""
+        if feats is None or image_index is None or len(image_index) == 0:
+            return None
+        return feats[image_index.to(device)]
+
     def _generate_text(self, input_ids, attention_mask, feats, image_index, device, text_kw):
-        blocks = feats[image_index.to(device)] if feats is not None and image_index is not None and len(image_index) else None
+        blocks = self._blocks(feats, image_index, device)
         eos = self._ids[IM_END]
         kw = dict(text_kw)
         if kw.get("do_sample"):
             kw.setdefault("top_k", 50)  # transformers 4.x default that the official sampling used
-        out = self.vlm.generate(input_ids.to(device), attention_mask.to(device), blocks,
-                                eos_token_id=[eos, self._ids[IMG_START]], pad_token_id=eos, **kw)
-        return out
+        return self.vlm.generate(input_ids.to(device), attention_mask.to(device), blocks,
+                                 eos_token_id=[eos, self._ids[IMG_START]], pad_token_id=eos, **kw)
 
     def _decode(self, ids) -> list[str]:
         seqs = ids.sequences if hasattr(ids, "sequences") else ids
@@ -378,7 +384,7 @@ class InternVLUPipeline:
 
     def _context(self, input_ids, attention_mask, feats, image_index, device) -> torch.Tensor:
         """The selected VLM layers, concatenated: [R, L, k * llm_hidden]."""
-        blocks = feats[image_index.to(device)] if feats is not None and image_index is not None and len(image_index) else None
+        blocks = self._blocks(feats, image_index, device)
         _, hidden = self.vlm.context_hidden_states(input_ids.to(device), attention_mask.to(device), blocks)
         return stack_vlm_layers(hidden, self.generation_decoder.config.vlm_select_layer)
 
