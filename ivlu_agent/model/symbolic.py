@@ -17,9 +17,13 @@ from ..errors import IvluError
 from ..specs import Plan, StepSpec
 from ..types import ArtifactRef
 from .rules.base import PlanContext, Rule
+from .rules.diagram import DiagramRule
 from .rules.molecule import MoleculeRule, ReactionRule
+from .rules.plot import PlotRule
 
 RULES: list[Rule] = [
+    PlotRule(),
+    DiagramRule(),  # before ReactionRule: a graph's edge list has arrows too
     ReactionRule(),
     MoleculeRule(),
 ]
@@ -28,7 +32,11 @@ SUPPORTED = (
     "molecules by name ('draw caffeine and aspirin') or SMILES ('draw CC(=O)Oc1ccccc1C(=O)O'); "
     "reaction schemes ('acetic acid + ethanol -> ethyl acetate + water'); "
     "functional groups to highlight, label or colour ('highlight the carbonyl groups in red'); "
-    "follow-ups on a thread ('now also highlight the hydroxyl groups')"
+    "follow-ups on a thread ('now also highlight the hydroxyl groups'); "
+    "function plots ('plot sin(x)/x from -10 to 10') and charts ('bar chart of 2019–2023 sales 3, 5, 4, 6, 8', "
+    "'pie chart of apples 30, bananas 50'); flowcharts ('flowchart of binary search'), binary search trees "
+    "('BST with keys 50, 30, 70, 20'), trees, graphs ('undirected graph A-B, B-C', 'K5') and state machines "
+    "('state machine: idle -coin-> ready, ready -push-> idle')"
 )
 CLAUSE_BREAK = re.compile(r"\s*(?:;|\n|,?\s+\bthen\b|\.\s+(?=[A-Z]))\s*")
 PART_BREAK = re.compile(r"\s*(?:,\s*and\s+|,\s*|\s+and\s+|\s+plus\s+)\s*")
@@ -73,6 +81,10 @@ class SymbolicPlanner:
         if len(claimed) == 1:
             return claimed[0].plan(clause, ctx)
         if len(claimed) > 1:
+            # A rule that reads the whole clause as one request (an edge list, a data series) takes it.
+            whole = [r for r in claimed if getattr(r, "owns", None) and r.owns(clause)]
+            if len(whole) == 1:
+                return whole[0].plan(clause, ctx)
             return self._plan_mixed(clause, ctx)
         if history:
             previous = history[-1]["plan"]["steps"]
@@ -88,7 +100,9 @@ class SymbolicPlanner:
         for part in PART_BREAK.split(clause):
             owners = [r for r in RULES if r.claims(part)]
             owner = owners[0] if owners else None
-            if parts and (owner is None or owner is parts[-1][0]):
+            previous = parts[-1][0] if parts else None
+            continues = getattr(previous, "owns", None) and previous.owns(parts[-1][1] + " and " + part)
+            if parts and (owner is None or owner is previous or continues):
                 parts[-1] = (parts[-1][0] or owner, parts[-1][1] + " and " + part)
             else:
                 parts.append((owner, part))

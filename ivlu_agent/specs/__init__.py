@@ -11,12 +11,16 @@ from typing import Annotated, Union
 from pydantic import BaseModel, Field, TypeAdapter
 
 from .base import StepSpec
+from .diagram import DiagramSpec
 from .molecule import Depiction, MoleculeSpec
+from .plot import PlotSpec
 from .reaction import Component, ReactionSpec
 
 SPECS: list[type[StepSpec]] = [
     MoleculeSpec,
     ReactionSpec,
+    PlotSpec,
+    DiagramSpec,
 ]
 
 KINDS: dict[str, type[StepSpec]] = {s.model_fields["kind"].default: s for s in SPECS}

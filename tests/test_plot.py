@@ -1,0 +1,202 @@
+"""Plots: the planner rule, the spec's bounds, render → verify round trips, defects the verifier catches,
+and the whole loop through the Agent and the CLI."""
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from pydantic import ValidationError
+
+from ivlu_agent.errors import IvluError
+from ivlu_agent.model.rules.plot import PlotRule
+from ivlu_agent.specs.plot import PlotSpec
+from ivlu_agent.tools.render_plot import render_plot
+from ivlu_agent.tools.verify_plot import verify_plot
+
+
+def render_and_verify(tmp_path, spec: dict, drawn: dict | None = None, edit_svg=None) -> dict[str, dict]:
+    """Render `drawn` (default: `spec`), optionally tamper with the SVG, verify against `spec`."""
+    out = render_plot(drawn or spec)
+    files = {}
+    for f in out["files"]:
+        path = tmp_path / f["name"]
+        data = edit_svg(f["data"].decode()).encode() if edit_svg and f["name"] == "main.svg" else f["data"]
+        path.write_bytes(data)
+        files[f["name"]] = str(path)
+    return {v["verifier"]: v for v in verify_plot(spec, files, out["meta"])}
+
+
+SINC = {"kind": "plot", "functions": [{"expr": "sin(x)/x"}], "x_min": -10, "x_max": 10,
+        "title": "y = sin(x)/x", "x_label": "x", "y_label": "y"}
+SALES = {"kind": "plot", "chart": "bar", "series": [{"label": "sales", "values": [3, 5, 4, 6, 8]}],
+         "categories": ["2019", "2020", "2021", "2022", "2023"], "title": "Sales 2019–2023", "x_label": "Year",
+         "y_label": "Sales"}
+
+
+# -- planner rule ----------------------------------------------------------------------------------
+
+
+def test_rule_reads_the_issue_examples():
+    rule = PlotRule()
+    s, _ = rule.build("plot sin(x)/x from -10 to 10"), None
+    assert (s.chart, s.functions[0].expr, s.x_min, s.x_max) == ("function", "sin(x)/x", -10, 10)
+    bar = rule.build("bar chart of 2019–2023 sales 3, 5, 4, 6, 8")
+    assert bar.chart == "bar" and bar.categories == ["2019", "2020", "2021", "2022", "2023"]
+    assert bar.series[0].values == [3, 5, 4, 6, 8] and bar.title == "Sales 2019–2023" and bar.y_label == "Sales"
+    pie = rule.build("pie chart of apples 30, bananas 50, cherries 20")
+    assert pie.categories == ["apples", "bananas", "cherries"] and pie.series[0].values == [30, 50, 20]
+    two = rule.build("plot sin(x) and cos(x) from -pi to pi titled 'Waves' with x label 'angle'")
+    assert [c.expr for c in two.functions] == ["sin(x)", "cos(x)"] and two.x_max == pytest.approx(3.14159265)
+    assert (two.title, two.x_label, two.show_legend()) == ("Waves", "angle", True)
+    scatter = rule.build("scatter plot of (1, 2), (2, 4.1), (3, 5.9)")
+    assert scatter.series[0].x == [1, 2, 3] and scatter.series[0].values == [2, 4.1, 5.9]
+
+
+@pytest.mark.parametrize("request_text, problem", [
+    ("plot x^2 from 0 to 1e308", "out of bounds"),
+    ("plot sin(x) with a million samples", "1,000,000 samples"),
+    ("plot sin(x) with 1000000 samples", "1,000,000 samples"),
+    ("plot exp(x) from 0 to 1000", "beyond what a linear axis can show"),
+    ("plot sqrt(x) from -5 to -1", "no real value"),
+    ("plot foo(x)", "unknown function 'foo'"),
+    ("bar chart of 2019-2023 sales 3, 5, 4", "5 categories"),
+])
+def test_rule_rejects_bad_plots_clearly(request_text, problem):
+    with pytest.raises(IvluError) as err:
+        PlotRule().build(request_text)
+    assert problem in err.value.problem and err.value.expected
+
+
+def test_spec_bounds_everything():
+    with pytest.raises(ValidationError, match="less than or equal to 20000"):
+        PlotSpec(functions=[{"expr": "x"}], samples=1_000_000)
+    with pytest.raises(ValidationError, match="less than or equal to 1000000"):
+        PlotSpec(functions=[{"expr": "x"}], x_max=1e308)
+    with pytest.raises(ValidationError, match="unexpected character"):
+        PlotSpec(functions=[{"expr": "__import__('os')"}])
+    with pytest.raises(ValidationError, match="non-negative"):
+        PlotSpec(chart="pie", series=[{"values": [1, -2]}], categories=["a", "b"])
+    with pytest.raises(ValidationError, match="2 categories but 3 values"):
+        PlotSpec(chart="bar", series=[{"values": [1, 2, 3]}], categories=["a", "b"])
+
+
+# -- render and verify -----------------------------------------------------------------------------
+
+
+def test_function_plot_round_trips_and_ocr_reads_the_labels(tmp_path):
+    verdicts = render_and_verify(tmp_path, SINC)
+    assert all(v["passed"] for v in verdicts.values()), verdicts
+    assert set(verdicts) == {"plot.curve", "plot.labels", "plot.ocr"}
+    assert verdicts["plot.curve"]["details"]["vertices"] >= 1000
+
+
+def test_poles_break_the_line_and_joining_them_is_caught(tmp_path):
+    tan = {**SINC, "functions": [{"expr": "tan(x)"}], "x_min": -3, "x_max": 3, "title": "Tangent"}
+    out = render_plot(tan)
+    assert out["meta"]["asymptotes"] == pytest.approx([-1.5707963, 1.5707963])
+    assert render_and_verify(tmp_path, tan)["plot.curve"]["passed"]
+
+    def join(svg: str) -> str:  # draw the curve straight through the poles: every M after the first → L
+        head, d, tail = re.search(r'(<g id="curve-0">\s*<path d=")([^"]+)(")', svg).groups()
+        return svg.replace(head + d + tail, head + d[0] + d[1:].replace("M", "L") + tail)
+
+    joined = render_and_verify(tmp_path, tan, edit_svg=join)["plot.curve"]
+    assert not joined["passed"] and "straight across the break(s) at x = -1.571, 1.571" in joined["message"]
+
+
+@pytest.mark.parametrize("wrong", ["sin(x)/x^2", "-sin(x)/x", "sin(2x)/x"])
+def test_a_changed_sign_or_exponent_is_caught(tmp_path, wrong):
+    drawn = {**SINC, "functions": [{"expr": wrong}]}
+    verdicts = render_and_verify(tmp_path, SINC, drawn)
+    assert not verdicts["plot.curve"]["passed"] and "off the function" in verdicts["plot.curve"]["message"]
+
+
+def test_charts_round_trip_and_a_wrong_data_point_is_caught(tmp_path):
+    assert all(v["passed"] for v in render_and_verify(tmp_path, SALES).values())
+    drawn = {**SALES, "series": [{"label": "sales", "values": [3, 5, 4.5, 6, 8]}]}
+    data = render_and_verify(tmp_path, SALES, drawn)["plot.data"]
+    assert not data["passed"] and "bar '2021' of sales is drawn at 4.5, expected 4" in data["message"]
+    pie = {"kind": "plot", "chart": "pie", "series": [{"values": [30, 50, 20]}],
+           "categories": ["apples", "bananas", "cherries"], "title": "Fruit"}
+    assert all(v["passed"] for v in render_and_verify(tmp_path, pie).values())
+    wrong_pie = render_and_verify(tmp_path, pie, {**pie, "series": [{"values": [30, 45, 25]}]})["plot.data"]
+    assert not wrong_pie["passed"] and "bananas" in wrong_pie["message"]
+    line = {"kind": "plot", "chart": "line", "series": [{"label": "a", "values": [1, 2, 3]}, {"label": "b",
+            "values": [3, 1, 2]}], "categories": ["Mon", "Tue", "Wed"], "title": "Week"}
+    assert render_and_verify(tmp_path, line)["plot.data"]["passed"]
+
+
+def test_missing_or_misspelt_labels_are_caught_in_svg_and_by_ocr(tmp_path):
+    verdicts = render_and_verify(tmp_path, SALES, {**SALES, "y_label": ""})
+    assert not verdicts["plot.labels"]["passed"] and not verdicts["plot.ocr"]["passed"]
+    verdicts = render_and_verify(tmp_path, SALES, {**SALES, "title": "Slaes 2019–2023"})
+    assert not verdicts["plot.labels"]["passed"]
+    assert not verdicts["plot.ocr"]["passed"] and "sales" in verdicts["plot.ocr"]["details"]["unread"]["title"]
+
+
+def test_labels_are_text_not_mathtext_or_markup(tmp_path):
+    spec = {**SALES, "title": "Cost in $ & <b>units</b>", "y_label": "$x$"}
+    verdicts = render_and_verify(tmp_path, spec)
+    assert verdicts["plot.labels"]["passed"], verdicts["plot.labels"]
+    svg = (tmp_path / "main.svg").read_text()
+    assert "Cost in $ &amp; &lt;b&gt;units&lt;/b&gt;" in svg
+
+
+def test_refine_enlarges_fonts_when_ocr_fails():
+    from ivlu_agent.types import Verdict
+
+    spec = PlotSpec.model_validate(SINC)
+    new, change = spec.refine([Verdict(verifier="plot.ocr", passed=False)], 1)
+    assert new.style.font_size > spec.style.font_size and "enlarged" in change
+
+
+# -- the loop ---------------------------------------------------------------------------------------
+
+
+def test_agent_plots_sinc_verified(agent, tmp_path):
+    result = agent.run("plot sin(x)/x from -10 to 10", out=tmp_path / "out")
+    assert result.status == "verified", [v.message for s in result.steps for v in s.verdicts]
+    (step,) = result.steps
+    assert step.kind == "plot" and step.spec["functions"][0]["expr"] == "sin(x)/x"
+    assert {v.verifier for v in step.verdicts} == {"plot.curve", "plot.labels", "plot.ocr"}
+    svg = (tmp_path / "out" / "panels" / "s1-main.svg").read_text()
+    assert 'id="curve-0"' in svg and ">y = sin(x)/x</text>" in svg
+
+
+def ivlu(*args, home):
+    env = {**os.environ, "IVLU_HOME": str(home)}
+    return subprocess.run([sys.executable, "-m", "ivlu_agent", *args], capture_output=True, text=True, env=env,
+                          timeout=120, check=False)
+
+
+@pytest.mark.parametrize("request_text, message", [
+    ("plot x^2 from 0 to 1e308", "out of bounds"),
+    ("plot sin(x) with a million samples", "1,000,000 samples were requested"),
+])
+def test_cli_bad_plot_exits_2(tmp_path, request_text, message):
+    r = ivlu("run", request_text, "--out", str(tmp_path / "o"), home=tmp_path / "h")
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert message in r.stderr and "Traceback" not in r.stderr and "Expected:" in r.stderr
+
+
+def test_mixed_requests_route_each_part_to_its_rule():
+    from ivlu_agent.model.symbolic import SymbolicPlanner
+    from ivlu_agent.specs import KINDS
+
+    planner = SymbolicPlanner(describe=lambda smiles: pytest.fail(f"no molecule expected, got {smiles!r}"))
+
+    def kinds(text):
+        return [(s.kind, s.caption()) for s in planner.plan(text, [], []).steps]
+
+    assert kinds("plot sin(x) from -3 to 3 and a flowchart of binary search") == [
+        ("plot", "y = sin(x)"), ("diagram", "Flowchart: binary search")]
+    # Two-digit values and keys look like SMILES to the molecule rule; commas must not split the list.
+    assert kinds("bar chart of 2019-2023 sales 13, 15, 14, 16, 18") == [("plot", "Sales 2019–2023")]
+    assert kinds("plot sin(x) and a BST with keys 50, 30, 70, 20") == [
+        ("plot", "y = sin(x)"), ("diagram", "Binary search tree")]
+    # Arrows in an edge list are not a reaction.
+    assert kinds("directed graph A -> B, B -> C, C -> A") == [("diagram", "Directed graph")]
+    if "equation" in KINDS:  # the equation kind lands separately
+        assert [k for k, _ in kinds("plot sin(x) from -3 to 3 and the quadratic formula")] == ["plot", "equation"]
