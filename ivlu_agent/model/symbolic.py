@@ -17,18 +17,25 @@ from ..errors import IvluError
 from ..specs import Plan, StepSpec
 from ..types import ArtifactRef
 from .rules.base import PlanContext, Rule
+from .rules.equation import EquationRule
 from .rules.diagram import DiagramRule
 from .rules.molecule import MoleculeRule, ReactionRule
+from .rules.text import QUOTED, TextRule
 from .rules.plot import PlotRule
 
 RULES: list[Rule] = [
     PlotRule(),
     DiagramRule(),  # before ReactionRule: a graph's edge list has arrows too
+    TextRule(),  # quoted text with a poster/label/panel word; after plots and diagrams, which have titles
     ReactionRule(),
+    EquationRule(),
     MoleculeRule(),
 ]
 
 SUPPORTED = (
+    "equations ('the quadratic formula', 'the derivative of x^3·sin x', 'show that (x^2-1)/(x-1) simplifies to "
+    "x+1', 'integrate x^2 from 0 to 1', 'the equation $E = mc^2$'); text ('a poster titled \"…\" with subtitle "
+    "\"…\"', \"a label 'Mitochondrion'\", \"a panel titled 'Key facts' with text '…'\"); "
     "molecules by name ('draw caffeine and aspirin') or SMILES ('draw CC(=O)Oc1ccccc1C(=O)O'); "
     "reaction schemes ('acetic acid + ethanol -> ethyl acetate + water'); "
     "functional groups to highlight, label or colour ('highlight the carbonyl groups in red'); "
@@ -40,6 +47,21 @@ SUPPORTED = (
 )
 CLAUSE_BREAK = re.compile(r"\s*(?:;|\n|,?\s+\bthen\b|\.\s+(?=[A-Z]))\s*")
 PART_BREAK = re.compile(r"\s*(?:,\s*and\s+|,\s*|\s+and\s+|\s+plus\s+)\s*")
+
+
+PROTECTED = re.compile(QUOTED.pattern + r"|\$[^$\n]+\$")  # quoted text and $LaTeX$ are never split
+
+
+def split_outside_quotes(pattern: re.Pattern, text: str) -> list[str]:
+    """pattern.split(text), except inside quoted strings and $…$ (a poster's 'Salt and Pepper. Fresh!')."""
+    spans: list[str] = []
+
+    def hide(m: re.Match) -> str:
+        spans.append(m.group())
+        return f"\0{len(spans) - 1}\0"
+
+    parts = pattern.split(PROTECTED.sub(hide, text))
+    return [re.sub(r"\0(\d+)\0", lambda m: spans[int(m.group(1))], part) for part in parts]
 
 
 class SymbolicPlanner:
@@ -74,7 +96,7 @@ class SymbolicPlanner:
 
     @staticmethod
     def clauses(request: str) -> list[str]:
-        return [c.strip(" .,") for c in CLAUSE_BREAK.split(request.strip()) if c and c.strip(" .,")]
+        return [c.strip(" .,") for c in split_outside_quotes(CLAUSE_BREAK, request.strip()) if c and c.strip(" .,")]
 
     def _plan_clause(self, clause: str, ctx: PlanContext, history: list[dict]) -> list[StepSpec] | None:
         claimed = [r for r in RULES if r.claims(clause)]
@@ -97,7 +119,7 @@ class SymbolicPlanner:
     def _plan_mixed(self, clause: str, ctx: PlanContext) -> list[StepSpec]:
         """Several rules claim one clause: split it at 'and' / commas and route each part."""
         parts: list[tuple[Rule | None, str]] = []
-        for part in PART_BREAK.split(clause):
+        for part in split_outside_quotes(PART_BREAK, clause):
             owners = [r for r in RULES if r.claims(part)]
             owner = owners[0] if owners else None
             previous = parts[-1][0] if parts else None

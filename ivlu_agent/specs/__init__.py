@@ -11,14 +11,18 @@ from typing import Annotated, Union
 from pydantic import BaseModel, Field, TypeAdapter
 
 from .base import StepSpec
+from .equation import EquationSpec
 from .diagram import DiagramSpec
 from .molecule import Depiction, MoleculeSpec
 from .plot import PlotSpec
 from .reaction import Component, ReactionSpec
+from .text import TextSpec
 
 SPECS: list[type[StepSpec]] = [
     MoleculeSpec,
     ReactionSpec,
+    EquationSpec,
+    TextSpec,
     PlotSpec,
     DiagramSpec,
 ]
@@ -47,4 +51,4 @@ def parse_step(data: dict) -> StepSpec:
 
 
 __all__ = ["SPECS", "KINDS", "Step", "Plan", "StepSpec", "MoleculeSpec", "ReactionSpec", "Component",
-           "Depiction", "parse_step", "MAX_STEPS"]
+           "Depiction", "parse_step", "MAX_STEPS", "EquationSpec", "TextSpec"]

@@ -1,0 +1,219 @@
+"""Verify rendered text by reading it back: tesseract for clean Latin text, RapidOCR for CJK, math
+symbols and small text, each as a second opinion for the other on Latin text.
+
+A run passes only if every requested string (heading, subheading, each body paragraph) is read
+back exactly, after folding what OCR cannot tell apart: Unicode compatibility forms (NFKC: ₂ → 2,
+full-width punctuation), dash and quote variants, and whitespace (RapidOCR drops spaces).
+Word accuracy and normalised edit distance are reported CVTG-2k style: words are whitespace tokens,
+and every CJK character is a word.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import unicodedata
+from pathlib import Path
+
+from ..errors import IvluError
+from ..specs.text import TextSpec
+from .read_text import read_text
+
+TESSERACT_SAFE = re.compile(r"^[A-Za-z0-9 .,;:!?'\"()\[\]{}&%$#@*/+=<>_-]*$")
+_FOLD = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "−": "-", "‐": "-",
+                       "√": "v", "×": "x", "·": ".", "•": "."})
+MIN_OCR_PX = 32  # tesseract reads best when letters are at least this tall; smaller text is upscaled
+
+
+def normalise(text: str) -> str:
+    """The form strings are compared in: NFKC, folded look-alikes, no whitespace."""
+    text = unicodedata.normalize("NFKC", text).translate(_FOLD)
+    return "".join(text.split())
+
+
+def words_of(text: str) -> list[str]:
+    """CVTG-2k words: whitespace tokens, with every CJK character a word of its own."""
+    from .render_text import is_cjk
+
+    out: list[str] = []
+    for token in text.split():
+        word = ""
+        for ch in token:
+            if is_cjk(ch):
+                if word:
+                    out.append(word)
+                    word = ""
+                out.append(ch)
+            else:
+                word += ch
+        if word:
+            out.append(word)
+    return [w for w in (normalise(w) for w in out) if w]
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance, one numpy row at a time."""
+    import numpy as np
+
+    if not a or not b:
+        return len(a) + len(b)
+    codes_b = np.array([ord(c) for c in b])
+    ar = np.arange(len(b) + 1)
+    prev = ar.copy()
+    for i, ch in enumerate(a, start=1):
+        cand = np.empty_like(prev)
+        cand[0] = i
+        cand[1:] = np.minimum(prev[1:] + 1, prev[:-1] + (codes_b != ord(ch)))
+        prev = np.minimum.accumulate(cand - ar) + ar
+    return int(prev[-1])
+
+
+def needs_rapid(text: str) -> bool:
+    """Tesseract (English model) only knows plain Latin; CJK and math symbols go to RapidOCR."""
+    return not TESSERACT_SAFE.match(text)
+
+
+def reading_order(items: list[dict]) -> str:
+    """OCR words or lines joined in reading order: rows by vertical overlap, then left to right."""
+    rows: list[list[dict]] = []
+    for item in sorted(items, key=lambda w: (w["box"][1] + w["box"][3]) / 2):
+        y0, y1 = item["box"][1], item["box"][3]
+        for row in rows:
+            r0, r1 = min(w["box"][1] for w in row), max(w["box"][3] for w in row)
+            if min(y1, r1) - max(y0, r0) > 0.5 * min(y1 - y0, r1 - r0):
+                row.append(item)
+                break
+        else:
+            rows.append([item])
+    return "\n".join(" ".join(w["text"] for w in sorted(row, key=lambda w: w["box"][0])) for row in rows)
+
+
+def ocr(image_path: str, engine: str, smallest_px: int | None) -> str:
+    """The image's text in reading order. Tesseract gets small text enlarged first."""
+    if engine == "rapid":
+        return reading_order(read_text(image_path, "rapid"))
+    scale = min(3.0, MIN_OCR_PX / smallest_px) if smallest_px and smallest_px < MIN_OCR_PX else 1.0
+    if scale <= 1.0:
+        return reading_order(read_text(image_path, "tesseract", psm=11))
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory() as tmp, Image.open(image_path) as im:
+        big = Path(tmp) / "big.png"
+        im.convert("RGB").resize((round(im.width * scale), round(im.height * scale)), Image.LANCZOS).save(big)
+        return reading_order(read_text(big, "tesseract", psm=11))
+
+
+def closest_line(wanted: str, text: str) -> str:
+    import difflib
+
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    return max(lines, key=lambda line: difflib.SequenceMatcher(None, normalise(wanted), normalise(line)).ratio())
+
+
+def read_back(image_path: str, strings: list[tuple[str, str]], smallest_px: int | None = None) -> dict:
+    """Which requested strings OCR reads back, by which engine, with CVTG-2k metrics."""
+    texts: dict[str, str] = {}
+
+    def read(engine: str) -> str:
+        if engine not in texts:
+            texts[engine] = ocr(image_path, engine, smallest_px)
+        return texts[engine]
+
+    found = []
+    for role, wanted in strings:
+        order = ["rapid"] if needs_rapid(wanted) else ["tesseract", "rapid"]
+        hit = None
+        for engine in order:
+            if normalise(wanted) in normalise(read(engine)):
+                hit = engine
+                break
+        found.append({"role": role, "text": wanted, "read": hit is not None, "engine": hit or order[0],
+                      "closest": "" if hit else closest_line(wanted, read(order[0]))})
+    # CVTG-2k metrics. Words are found in order within the text of the engine that read their string;
+    # NED compares all requested text with the text of the engine most strings were read by.
+    matched, total = 0, 0
+    for f in found:
+        seen, position = normalise(read(f["engine"])), 0
+        for word in words_of(f["text"]):
+            total += 1
+            at = seen.find(word, position)
+            if at >= 0:
+                matched += 1
+                position = at + len(word)
+    engines = [f["engine"] for f in found]
+    primary = max(set(engines), key=engines.count)
+    target, seen = normalise(" ".join(t for _, t in strings)), normalise(read(primary))
+    ned = edit_distance(target, seen) / max(1, len(target), len(seen))
+    return {"strings": found, "word_accuracy": matched / max(1, total), "ned": ned, "engines": sorted(texts)}
+
+
+def check_ocr(strings: list[tuple[str, str]], image_path: str, smallest_px: int | None) -> dict:
+    try:
+        result = read_back(image_path, strings, smallest_px)
+    except OSError as e:
+        raise IvluError(f"Cannot read {image_path} as an image ({e}).", "a PNG or JPEG file",
+                        "check the file is a complete, uncorrupted image") from None
+    missing = [f for f in result["strings"] if not f["read"]]
+    metrics = f"word accuracy {result['word_accuracy']:.2f}, NED {result['ned']:.2f}"
+    if missing:
+        shown = "; ".join(f"{f['text'][:60]!r} (closest read: {f['closest'][:60]!r})" for f in missing[:4])
+        message = f"OCR did not read back {len(missing)} of {len(strings)} string(s): {shown}. ({metrics})"
+    else:
+        message = f"OCR read back all {len(strings)} string(s) ({metrics}; {', '.join(result['engines'])})."
+    return {"verifier": "text.ocr", "passed": not missing, "score": round(result["word_accuracy"], 4),
+            "checked": "every requested string is read back by OCR (tesseract for Latin, RapidOCR for CJK "
+                       "and symbols)",
+            "message": message,
+            "details": {"word_accuracy": round(result["word_accuracy"], 4), "ned": round(result["ned"], 4),
+                        "strings": result["strings"], "engines": result["engines"]}}
+
+
+def check_fit(s: TextSpec, image_path: str, meta: dict) -> dict:
+    """Every line lies inside the canvas at a readable size, and no ink touches an unframed edge."""
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(image_path) as im:
+        gray = np.asarray(im.convert("L"))
+    h, w = gray.shape
+    problems = []
+    for line in meta.get("lines", []):
+        x0, y0, x1, y1 = line["box"]
+        if x0 < 0 or y0 < 0 or x1 > w or y1 > h:
+            problems.append(f"the line {line['text'][:40]!r} runs off the canvas")
+        if line["px"] < s.min_font_size:
+            problems.append(f"the line {line['text'][:40]!r} is {line['px']} px, under {s.min_font_size} px")
+    if s.layout == "poster":
+        edge = np.concatenate([gray[:3].ravel(), gray[-3:].ravel(), gray[:, :3].ravel(), gray[:, -3:].ravel()])
+        if (edge < 128).any():
+            problems.append("ink touches the edge of the canvas (clipped text)")
+    ok = not problems
+    return {"verifier": "text.fit", "passed": ok, "score": 1.0 if ok else 0.0,
+            "checked": f"all {len(meta.get('lines', []))} lines fit the {w} × {h} canvas at ≥ {s.min_font_size} px",
+            "message": (f"{len(meta.get('lines', []))} line(s) fit the canvas." if ok else
+                        "Text does not fit: " + "; ".join(problems[:4]) + "."),
+            "details": {"px": meta.get("px", {}), "width": w, "height": h}}
+
+
+def verify_text(spec: dict, files: dict[str, str], meta: dict | None = None) -> list[dict]:
+    """All checks for a rendered TextSpec. `files` maps artifact names to absolute paths."""
+    s = TextSpec.model_validate(spec)
+    meta = meta or {}
+    if "main.png" not in files:
+        return [{"verifier": "text.ocr", "passed": False, "checked": "the image exists",
+                 "message": "No image was rendered."}]
+    smallest = min(meta["px"].values()) if meta.get("px") else None
+    verdicts = []
+    if meta.get("lines"):
+        verdicts.append(check_fit(s, files["main.png"], meta))
+    verdicts.append(check_ocr(s.strings(), files["main.png"], smallest))
+    return verdicts
+
+
+def verify_text_image(image_path: str, strings: list[str]) -> list[dict]:
+    """Raster check of any image (this tool's or another generator's): every string is read back."""
+    if not strings or not all(s.strip() for s in strings):
+        raise IvluError("No text to look for.", "one or more non-empty --text strings", "give the text")
+    return [check_ocr([("text", s.strip()) for s in strings], image_path, None)]
