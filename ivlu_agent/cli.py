@@ -32,7 +32,12 @@ def parser() -> argparse.ArgumentParser:
 
     verify = sub.add_parser("verify", help="verify any image against what it should show")
     verify.add_argument("image", help="the image to check (PNG/JPEG)")
-    verify.add_argument("--molecule", required=True, help="compound name or SMILES the image should show")
+    target = verify.add_mutually_exclusive_group(required=True)  # one per kind of figure
+    target.add_argument("--molecule", help="compound name or SMILES the image should show")
+    target.add_argument("--equation", metavar="LATEX",
+                        help="the formula the image should show, in LaTeX, e.g. 'a^{2} + b^{2} = c^{2}'")
+    target.add_argument("--text", metavar="STRING", action="append",
+                        help="text the image must show, read back by OCR; repeat for several strings")
     verify.add_argument("--json", action="store_true")
     return p
 
@@ -120,9 +125,16 @@ def cmd_verify(args) -> int:
     if not os.path.isfile(args.image):
         raise IvluError(f"Image {args.image} does not exist.", "a path to a PNG or JPEG file", "check the path")
     with WorkerPool(size=1) as workers:
-        facts = workers.call("ivlu_agent.chem:describe", _target_smiles(args.molecule))
-        verdicts = workers.call("ivlu_agent.tools.verify_molecule:verify_molecule_image",
-                                os.path.abspath(args.image), facts["smiles"])
+        if getattr(args, "equation", None) is not None:
+            verdicts = workers.call("ivlu_agent.tools.verify_equation:verify_equation_image",
+                                    os.path.abspath(args.image), args.equation)
+        elif getattr(args, "text", None) is not None:
+            verdicts = workers.call("ivlu_agent.tools.verify_text:verify_text_image",
+                                    os.path.abspath(args.image), args.text)
+        else:
+            facts = workers.call("ivlu_agent.chem:describe", _target_smiles(args.molecule))
+            verdicts = workers.call("ivlu_agent.tools.verify_molecule:verify_molecule_image",
+                                    os.path.abspath(args.image), facts["smiles"])
     passed = all(v["passed"] for v in verdicts)
     if args.json:
         print(json.dumps({"passed": passed, "verdicts": verdicts}, indent=2))

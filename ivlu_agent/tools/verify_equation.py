@@ -515,7 +515,7 @@ def check_glyphs(s: EquationSpec, image_path: str) -> dict:
         **base, "passed": ok, "score": round(ratio * (1.0 if not bad_shapes else 0.5), 4),
         "message": (f"OCR read all {len(expected)} letters, digits and operators{shape_part}." if ok else
                     "The image does not show the formula's glyphs: " + "; ".join(problems[:6])
-                    + ". Enlarging the formula."),
+                    + "."),
         "details": {"expected": expected, "read": read, "reads": len(reads),
                     "shapes": {c: round(v, 3) for c, v in shape_scores},
                     "scale": [round(sx, 3), round(sy, 3)]},

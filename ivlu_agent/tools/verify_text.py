@@ -214,6 +214,14 @@ def verify_text(spec: dict, files: dict[str, str], meta: dict | None = None) -> 
 
 def verify_text_image(image_path: str, strings: list[str]) -> list[dict]:
     """Raster check of any image (this tool's or another generator's): every string is read back."""
+    from PIL import Image, UnidentifiedImageError
+
     if not strings or not all(s.strip() for s in strings):
         raise IvluError("No text to look for.", "one or more non-empty --text strings", "give the text")
+    try:
+        with Image.open(image_path) as im:
+            im.load()
+    except (UnidentifiedImageError, OSError) as e:
+        raise IvluError(f"Cannot read {image_path} as an image ({e}).", "a PNG or JPEG file",
+                        "check the file is a complete, uncorrupted image") from None
     return [check_ocr([("text", s.strip()) for s in strings], image_path, None)]

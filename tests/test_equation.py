@@ -1,0 +1,81 @@
+"""The equation kind end to end: planner rule, the real graph and workers, and `ivlu verify --equation`."""
+
+import json
+
+import pytest
+
+from ivlu_agent.cli import main
+from ivlu_agent.errors import IvluError
+from ivlu_agent.model.symbolic import SymbolicPlanner
+
+
+@pytest.fixture(scope="module")
+def planner(workers):
+    return SymbolicPlanner(describe=lambda s: workers.call("ivlu_agent.chem:describe", s), call=workers.call)
+
+
+def test_quadratic_formula_end_to_end(agent, tmp_path):
+    import sympy
+
+    from ivlu_agent.tools.verify_equation import parse_latex, safe_sympify
+
+    result = agent.run("the quadratic formula", out=tmp_path / "out")
+    assert result.status == "verified", [v.message for s in result.steps for v in s.verdicts]
+    (step,) = result.steps
+    verdicts = {v.verifier: v for v in step.verdicts}
+    assert set(verdicts) == {"equation.parse", "equation.maths", "equation.glyphs"}
+    # The drawn LaTeX, parsed by SymPy, is the pair of roots of a x^2 + b x + c.
+    a, b, c, x = sympy.symbols("a b c x")
+    for branch in parse_latex(step.spec["latex"]):
+        assert sympy.simplify((a * x**2 + b * x + c).subs(x, branch.rhs)) == 0
+    plus, minus = safe_sympify(step.spec["expected"])
+    assert sympy.simplify(plus.rhs - (-b + sympy.sqrt(b**2 - 4 * a * c)) / (2 * a)) == 0
+    assert verdicts["equation.glyphs"].details["read"].lower() == "x=-bb2-4ac2a"
+    assert (tmp_path / "out" / "figure.png").is_file() and (tmp_path / "out" / "figure.svg").is_file()
+
+
+def test_planner_computes_and_checks(planner):
+    plan = planner.plan("the derivative of x^3·sin x; show that (x^2-1)/(x-1) simplifies to x+1", [], [])
+    derivative, identity = plan.steps
+    assert derivative.latex == r"\frac{d}{dx}\left(x^{3} \sin {x}\right) = x^{3} \cos {x} + 3 x^{2} \sin {x}"
+    assert identity.check == "identity" and identity.latex == r"\frac{x^{2} - 1}{x - 1} = x + 1"
+    assert "SymPy" in plan.reasoning
+
+
+def test_named_formulas_and_raw_latex_in_one_request(planner):
+    plan = planner.plan("Euler's identity and the Pythagorean theorem and $E = m c^{2}$", [], [])
+    assert [s.name for s in plan.steps] == ["typeset E = m c^{2}", "Euler's identity", "Pythagorean theorem"]
+    assert plan.steps[1].i_is_imaginary and plan.steps[1].check == "identity"
+
+
+@pytest.mark.parametrize("request_, message", [
+    ("show that (x^2-1)/(x-1) simplifies to x+2", "simplifies it to x \\+ 1"),
+    ("the equation $\\frac{a}{$", "Malformed LaTeX"),
+    ("the Navier-Stokes equations", "I do not know which formula"),
+])
+def test_bad_requests_are_clear_errors(planner, request_, message):
+    with pytest.raises(IvluError, match=message):
+        planner.plan(request_, [], [])
+
+
+def test_glyph_failure_enlarges_and_rerenders():
+    from ivlu_agent.specs.equation import EquationSpec
+    from ivlu_agent.types import Verdict
+
+    spec = EquationSpec(latex="a^{2} + b^{2} = c^{2}")
+    failed = [Verdict(verifier="equation.glyphs", passed=False, message="'2' read as '3'")]
+    bigger, change = spec.refine(failed, 1)
+    assert bigger.font_size == 56 and "enlarged" in change
+    assert bigger.model_copy(update={"font_size": 96}).refine(failed, 4) is None
+
+
+def test_cli_verify_equation(tmp_path, capsys):
+    from ivlu_agent.tools.render_equation import render_equation
+
+    png = tmp_path / "pythagoras.png"
+    png.write_bytes(render_equation({"kind": "equation", "latex": "a^{2} + b^{2} = c^{2}"})["files"][0]["data"])
+    assert main(["verify", str(png), "--equation", "a^{2} + b^{2} = c^{2}", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["passed"] is True
+    assert main(["verify", str(png), "--equation", "a^{2} + b^{3} = c^{2}"]) == 1
+    assert main(["verify", str(png), "--equation", "\\frac{a}{"]) == 2
+    assert "cannot parse" in capsys.readouterr().err
