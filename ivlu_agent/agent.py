@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+import os
 import sqlite3
 import time
 import uuid
 from pathlib import Path
 from typing import Any, Iterator
 
-from .config import ENGINES, MAX_IMAGE_BYTES, MAX_IMAGES, MAX_REQUEST_CHARS, default_home
+from .config import ENGINES, MAX_IMAGE_BYTES, MAX_IMAGES, MAX_REQUEST_CHARS, PREFER, default_home
 from .errors import IvluError
 from .store import ArtifactStore
 from .types import ArtifactRef, Event, RunResult, StepResult
@@ -19,17 +20,32 @@ class Agent:
     """Plans, renders, verifies and refines figures; remembers threads in SQLite.
 
     Args:
-        engine: "symbolic" (rules, no model).
+        engine: "symbolic" (rules, no model) or "internvlu" (the model plans, draws, edits and judges).
         home: folder for the artifact store and checkpoints (default IVLU_HOME or ./.ivlu).
         max_refinements: refinement budget per step; when spent the step is marked unverified.
         workers: how many isolated render/verify processes may run at once.
+        model_path: the InternVL-U checkpoint folder for engine "internvlu" (default IVLU_MODEL).
+        prefer: "exact" (hybrid routing) or "native" (the head attempts every step; exact is the fallback).
+        device / dtype: where the model runs (default cuda + bfloat16 when present, else cpu + float32).
+        engine_options: more InternVLUEngine arguments (plan_retries, think_tokens, size, steps, …).
     """
 
     def __init__(self, engine: str = "symbolic", home: str | Path | None = None, max_refinements: int = 3,
-                 workers: int = 2):
+                 workers: int = 2, model_path: str | Path | None = None, prefer: str = "exact",
+                 device: str | None = None, dtype: str | None = None, engine_options: dict | None = None):
         if engine not in ENGINES:
             raise IvluError(f"Unknown engine {engine!r}.", "one of: " + ", ".join(ENGINES),
                             "use --engine symbolic (the default without a model)")
+        if prefer not in PREFER:
+            raise IvluError(f"Unknown preference {prefer!r}.", "one of: " + ", ".join(PREFER),
+                            "use --prefer exact (default) or --prefer native")
+        if prefer == "native" and engine == "symbolic":
+            raise IvluError("--prefer native needs a model engine.", "--engine internvlu --model PATH",
+                            "add --engine internvlu, or drop --prefer native")
+        if engine == "internvlu":
+            from .model.internvlu_engine import check_model_folder
+
+            model_path = check_model_folder(model_path or os.environ.get("IVLU_MODEL"))
         if not 0 <= max_refinements <= 10:
             raise IvluError(f"max_refinements={max_refinements}", "0 to 10", "pick a smaller budget")
         from langgraph.checkpoint.sqlite import SqliteSaver
@@ -47,11 +63,20 @@ class Agent:
                             "a writable folder", "set IVLU_HOME or pass home=") from None
         self.store = ArtifactStore(self.home)
         self.workers = WorkerPool(size=workers)
-        self.engine = SymbolicPlanner(describe=self._describe, call=self.workers.call)
+        services = Services(self.store, self.workers, None, max_refinements)
+        if engine == "internvlu":
+            from .model.internvlu_engine import InternVLUEngine
+
+            self.engine = InternVLUEngine(model_path, describe=self._describe, call=self.workers.call,
+                                          store_root=self.home, device=device, dtype=dtype, prefer=prefer,
+                                          max_refinements=max_refinements, **(engine_options or {}))
+            services.model_workers, services.model_context = self.engine.model_workers, self.engine.context
+        else:
+            self.engine = SymbolicPlanner(describe=self._describe, call=self.workers.call)
+        services.engine = self.engine
         self._db = sqlite3.connect(self.home / "checkpoints.sqlite", check_same_thread=False)
         self.checkpointer = SqliteSaver(self._db)
-        self.graph = build_graph(Services(self.store, self.workers, self.engine, max_refinements),
-                                 self.checkpointer)
+        self.graph = build_graph(services, self.checkpointer)
 
     def _describe(self, smiles: str) -> dict:
         return self.workers.call("ivlu_agent.chem:describe", smiles, timeout_s=30)
@@ -116,6 +141,8 @@ class Agent:
 
     def close(self) -> None:
         self.workers.close()
+        if hasattr(self.engine, "close"):
+            self.engine.close()
         self._db.close()
 
     def __enter__(self) -> "Agent":
@@ -222,7 +249,7 @@ class Agent:
             reasoning += "\n\nNotes: " + "; ".join(plan["notes"])
         return RunResult(
             status=status, request=values.get("plan_request", values.get("request", "")), thread_id=thread_id,
-            reasoning=reasoning,
+            reasoning=reasoning, planner=plan.get("planner", ""),
             figure=ArtifactRef.model_validate(values["figure"]) if values.get("figure") else None,
             figure_svg=ArtifactRef.model_validate(values["figure_svg"]) if values.get("figure_svg") else None,
             steps=steps, timings=timings, home=str(self.home),

@@ -20,24 +20,29 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="ivlu-out", help="output folder (default: ./ivlu-out)")
     run.add_argument("--thread", help="conversation id; a second request on it sees the first")
     run.add_argument("--engine", default=os.environ.get("IVLU_ENGINE", "symbolic"),
-                     help="planner engine (default: symbolic)")
+                     help="symbolic (rules, default) or internvlu (the model plans, draws, edits and judges)")
+    run.add_argument("--model", default=os.environ.get("IVLU_MODEL"),
+                     help="InternVL-U checkpoint folder for --engine internvlu (default: IVLU_MODEL)")
+    run.add_argument("--prefer", choices=("exact", "native"), default="exact",
+                     help="exact: hybrid routing (default); native: the head attempts every step, exact as fallback")
+    run.add_argument("--device", help="model device, e.g. cuda or cpu (default: cuda when present)")
+    run.add_argument("--dtype", choices=("float32", "bfloat16", "float16"),
+                     help="model dtype (default: bfloat16 on cuda, float32 on cpu)")
     run.add_argument("--image", action="append", default=[], help="an input image (PNG/JPEG); repeatable")
     run.add_argument("--budget", type=int, default=3, help="refinements per step (default 3)")
     run.add_argument("--json", action="store_true", help="print result.json instead of a summary")
 
     resume = sub.add_parser("resume", help="finish an interrupted run on a thread")
     resume.add_argument("--thread", required=True)
+    resume.add_argument("--engine", default=os.environ.get("IVLU_ENGINE", "symbolic"),
+                        help="the engine the thread ran with (neural steps need internvlu)")
+    resume.add_argument("--model", default=os.environ.get("IVLU_MODEL"), help="checkpoint folder for internvlu")
     resume.add_argument("--out", default="ivlu-out")
     resume.add_argument("--json", action="store_true")
 
     verify = sub.add_parser("verify", help="verify any image against what it should show")
     verify.add_argument("image", help="the image to check (PNG/JPEG)")
-    target = verify.add_mutually_exclusive_group(required=True)  # one per kind of figure
-    target.add_argument("--molecule", help="compound name or SMILES the image should show")
-    target.add_argument("--equation", metavar="LATEX",
-                        help="the formula the image should show, in LaTeX, e.g. 'a^{2} + b^{2} = c^{2}'")
-    target.add_argument("--text", metavar="STRING", action="append",
-                        help="text the image must show, read back by OCR; repeat for several strings")
+    verify.add_argument("--molecule", required=True, help="compound name or SMILES the image should show")
     verify.add_argument("--json", action="store_true")
     return p
 
@@ -67,7 +72,9 @@ def cmd_run(args) -> int:
     from .agent import Agent
 
     with Agent(engine=getattr(args, "engine", "symbolic"), home=args.home,
-               max_refinements=getattr(args, "budget", 3)) as agent:
+               max_refinements=getattr(args, "budget", 3), model_path=getattr(args, "model", None),
+               prefer=getattr(args, "prefer", "exact"), device=getattr(args, "device", None),
+               dtype=getattr(args, "dtype", None)) as agent:
         if args.command == "resume":
             result = agent.resume(args.thread, out=args.out)
         else:
@@ -125,16 +132,9 @@ def cmd_verify(args) -> int:
     if not os.path.isfile(args.image):
         raise IvluError(f"Image {args.image} does not exist.", "a path to a PNG or JPEG file", "check the path")
     with WorkerPool(size=1) as workers:
-        if getattr(args, "equation", None) is not None:
-            verdicts = workers.call("ivlu_agent.tools.verify_equation:verify_equation_image",
-                                    os.path.abspath(args.image), args.equation)
-        elif getattr(args, "text", None) is not None:
-            verdicts = workers.call("ivlu_agent.tools.verify_text:verify_text_image",
-                                    os.path.abspath(args.image), args.text)
-        else:
-            facts = workers.call("ivlu_agent.chem:describe", _target_smiles(args.molecule))
-            verdicts = workers.call("ivlu_agent.tools.verify_molecule:verify_molecule_image",
-                                    os.path.abspath(args.image), facts["smiles"])
+        facts = workers.call("ivlu_agent.chem:describe", _target_smiles(args.molecule))
+        verdicts = workers.call("ivlu_agent.tools.verify_molecule:verify_molecule_image",
+                                os.path.abspath(args.image), facts["smiles"])
     passed = all(v["passed"] for v in verdicts)
     if args.json:
         print(json.dumps({"passed": passed, "verdicts": verdicts}, indent=2))

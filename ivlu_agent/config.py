@@ -8,7 +8,8 @@ from pathlib import Path
 MAX_REQUEST_CHARS = 4000
 MAX_IMAGES = 8
 MAX_IMAGE_BYTES = 32 * 1024 * 1024
-ENGINES = ("symbolic",)  # later: "internvlu", "remote"
+ENGINES = ("symbolic", "internvlu")  # later: "remote"
+PREFER = ("exact", "native")  # hybrid routing, or everything the head can attempt goes to the head
 
 
 def default_home() -> Path:

@@ -34,9 +34,19 @@ def write_outputs(result: RunResult, store: ArtifactStore, out: Path) -> Path:
     for step in result.steps:
         for a in step.artifacts:
             shutil.copyfile(store.path(a), panels / f"{step.id}-{a.name}")
+        for image in _attempt_images(step):  # every attempt's picture, for the report's attempt table
+            shutil.copyfile(store.path(image[1]), panels / image[0])
     (out / "result.json").write_text(json.dumps(result.to_json_dict(), indent=2, ensure_ascii=False))
     (out / "report.md").write_text(render_report(result))
     return out
+
+
+def _attempt_images(step) -> list[tuple[str, object, int]]:
+    """(file name, main.png ref, attempt number) of each attempt, when a step took more than one."""
+    if len(step.attempts) < 2:
+        return []
+    return [(f"{step.id}-attempt{a.number}.png", ref, a.number)
+            for a in step.attempts for ref in a.artifacts if ref.name == "main.png"]
 
 
 def render_report(result: RunResult) -> str:
@@ -44,17 +54,23 @@ def render_report(result: RunResult) -> str:
              f"**Status:** {result.status} · thread `{result.thread_id}`", ""]
     if result.figure:
         lines += ["![figure](figure.png)", ""]
-    lines += ["## Plan", "", result.reasoning or "(no reasoning given)", ""]
+    lines += ["## Plan", ""] + ([f"**Planner:** {result.planner}", ""] if result.planner else [])
+    lines += [result.reasoning or "(no reasoning given)", ""]
     for step in result.steps:
         lines += [f"## Step {step.id}: {step.title} ({step.kind}) — {step.status}", "",
                   "```json", json.dumps(step.spec, indent=2, ensure_ascii=False), "```", ""]
+        if step.fallback:
+            lines += [f"> **Fallback:** {step.fallback}", ""]
         if any(a.name == "main.png" for a in step.artifacts):
             lines += [f"![{step.id}](panels/{step.id}-main.png)", ""]
         lines += ["| attempt | change | render s | verify s | verdicts |", "|---|---|---|---|---|"]
+        shots = {n: name for name, _, n in _attempt_images(step)}
         for a in step.attempts:
             verdicts = "<br>".join(f"{'✅' if v.passed else '❌'} {v.verifier} ({v.score:.2f}): {v.message}"
                                    for v in a.verdicts)
-            lines.append(f"| {a.number} | {a.change or '—'} | {a.render_s:.2f} | {a.verify_s:.2f} | "
+            label = f"{a.number} ({a.spec.get('kind', step.kind)})" + (
+                f" [image](panels/{shots[a.number]})" if a.number in shots else "")
+            lines.append(f"| {label} | {a.change or '—'} | {a.render_s:.2f} | {a.verify_s:.2f} | "
                          f"{verdicts.replace('|', '/')} |")
         lines.append("")
     lines += ["## Timings", "", *[f"- {k}: {v:.3f} s" for k, v in result.timings.items()], ""]

@@ -63,6 +63,8 @@ class StepResult(BaseModel):
     spec: dict[str, Any] = Field(description="The final spec (molecule specs carry canonical `smiles`).")
     status: StepStatus = Field(description="verified, unverified (budget spent) or failed (could not render).")
     attempts: list[Attempt] = Field(default_factory=list)
+    fallback: str = Field(default="", description="Set when the model's head failed and the exact renderer "
+                                                  "drew the step instead: what happened, in words.")
 
     @property
     def artifacts(self) -> list[ArtifactRef]:
@@ -80,6 +82,7 @@ class RunResult(BaseModel):
     request: str
     thread_id: str
     reasoning: str = Field(default="", description="The planner's reasoning text.")
+    planner: str = Field(default="", description="Who planned: 'symbolic', 'internvlu', or the fallback used.")
     figure: ArtifactRef | None = Field(default=None, description="The composed figure PNG.")
     figure_svg: ArtifactRef | None = Field(default=None, description="The composed SVG, when every panel has one.")
     steps: list[StepResult] = Field(default_factory=list)
@@ -101,6 +104,7 @@ class RunResult(BaseModel):
             "request": self.request,
             "thread_id": self.thread_id,
             "reasoning": self.reasoning,
+            "planner": self.planner or None,
             "figure": "figure.png" if self.figure else None,
             "figure_svg": "figure.svg" if self.figure_svg else None,
             "steps": [
@@ -111,6 +115,7 @@ class RunResult(BaseModel):
                     "spec": s.spec,
                     "status": s.status,
                     "attempts": len(s.attempts),
+                    "fallback": s.fallback or None,
                     "artifacts": [art(a, f"panels/{s.id}-{a.name}") for a in s.artifacts],
                     "verdicts": [
                         {"verifier": v.verifier, "passed": v.passed, "score": round(v.score, 4),

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -31,20 +30,23 @@ from typing import Any
 from .errors import IvluError, RenderError
 
 
-def _set_parent_death_signal() -> None:
-    # The child must not outlive an agent killed with SIGKILL.
-    try:
-        import ctypes
+def _exit_with_parent(poll_s: float = 1.0) -> None:
+    """The child must not outlive an agent killed with SIGKILL: a daemon thread exits when the parent
+    is gone. (PR_SET_PDEATHSIG fires when the parent *thread* exits, and graph nodes spawn workers from
+    short-lived executor threads: warm workers, the model's among them, were killed between steps.)"""
+    parent = os.getppid()
 
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_s)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="ivlu-parent-watch", daemon=True).start()
 
 
 def _serve(conn, memory_mb: int) -> None:
     """The child's loop: receive (target, args, kwargs), send back ('ok', value) or ('err', ...)."""
-    _set_parent_death_signal()
+    _exit_with_parent()
     if memory_mb > 0:
         import resource
 

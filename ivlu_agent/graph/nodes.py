@@ -14,7 +14,7 @@ from langgraph.config import get_stream_writer
 from langgraph.types import Send
 
 from ..errors import IvluError, RenderError
-from ..specs import Plan, parse_step
+from ..specs import KINDS, Plan, parse_step
 from ..store import ArtifactStore
 from ..types import ArtifactRef, Attempt, StepResult, Verdict
 from ..worker import WorkerPool
@@ -28,6 +28,19 @@ class Services:
     workers: WorkerPool
     engine: Any  # an ivlu_agent.model.base.Engine
     max_refinements: int = 3
+    model_workers: WorkerPool | None = None  # the one warm process holding the model (neural kinds)
+    model_context: dict | None = None  # what neural renderers/verifiers take: model path, device, store root
+
+    def pool_for(self, spec) -> tuple[WorkerPool, tuple]:
+        """Where a spec's renderer and verifier run, and the extra arguments they take: specs with
+        `needs_model` run in the model worker and also receive `model_context`."""
+        if not getattr(spec, "needs_model", False):
+            return self.workers, ()
+        if self.model_workers is None or self.model_context is None:
+            raise IvluError(f"Step {spec.id} ({spec.kind}) needs a model engine.",
+                            "an agent started with engine='internvlu' and a model folder",
+                            "run with --engine internvlu --model PATH (or set IVLU_MODEL)")
+        return self.model_workers, (self.model_context,)
 
 
 # -- the run ---------------------------------------------------------------------------------------
@@ -101,8 +114,9 @@ def execute(state: dict, services: Services) -> dict:
     """Render the step in the isolated worker and store its files."""
     spec = parse_step(state["step"])
     try:
-        out, seconds = services.workers.call_timed(spec.renderer, spec.model_dump(mode="json"),
-                                                   timeout_s=spec.render_timeout_s())
+        pool, extra = services.pool_for(spec)
+        out, seconds = pool.call_timed(spec.renderer, spec.model_dump(mode="json"), *extra,
+                                       timeout_s=spec.render_timeout_s())
     except (RenderError, IvluError) as e:
         return {"pending": {"error": str(e), "render_s": 0.0, "change": state.get("change", "")}}
     refs = [services.store.put(f["data"], f["mime"], f["name"]).model_dump() for f in out["files"]]
@@ -121,8 +135,9 @@ def verify(state: dict, services: Services) -> dict:
     else:
         files = {a["name"]: str(services.store.path(a["path"])) for a in pending["artifacts"]}
         try:
-            raw, seconds = services.workers.call_timed(spec.verifier, spec.model_dump(mode="json"), files,
-                                                       pending["meta"], timeout_s=spec.render_timeout_s() * 2)
+            pool, extra = services.pool_for(spec)
+            raw, seconds = pool.call_timed(spec.verifier, spec.model_dump(mode="json"), files, pending["meta"],
+                                           *extra, timeout_s=spec.render_timeout_s() * 2)
             verdicts = [Verdict.model_validate(v) for v in raw]
         except (RenderError, IvluError) as e:
             verdicts = [Verdict(verifier=f"{spec.kind}.verify", passed=False, checked="the verifier finished",
@@ -149,7 +164,7 @@ def refine(state: dict, services: Services) -> dict:
     spec = parse_step(state["step"])
     last = state["attempts"][-1]
     verdicts = [Verdict.model_validate(v) for v in last["verdicts"]]
-    changed = spec.refine(verdicts, last["number"])
+    changed = spec.refine(verdicts, len(_same_route(state["attempts"], state["step"])))
     if changed is None:
         return {"gave_up": True}
     new_spec, change = changed
@@ -174,8 +189,11 @@ def finish(state: dict) -> dict:
             attempts.append(best.model_copy(update={"number": len(attempts) + 1,
                                                     "change": f"kept attempt {best.number}, the best so far"}))
             spec = parse_step(best.spec)
+    # A neural step that ended on its exact fallback says so (report.md, result.json).
+    fell_back = next((a for a in attempts if not _needs_model(a.spec)), None) \
+        if attempts and _needs_model(attempts[0].spec) else None
     result = StepResult(id=spec.id, kind=spec.kind, title=spec.caption(), spec=spec.model_dump(mode="json"),
-                        status=status, attempts=attempts)
+                        status=status, attempts=attempts, fallback=fell_back.change if fell_back else "")
     return {"results": {spec.id: result.model_dump(mode="json")}}
 
 
@@ -192,11 +210,22 @@ def dispatch(state: dict) -> list[Send] | str:
     return [Send("step", {"step": s}) for s in ready]
 
 
+def _needs_model(spec: dict) -> bool:
+    return bool(getattr(KINDS.get(spec.get("kind")), "needs_model", False))
+
+
+def _same_route(attempts: list[dict], spec: dict) -> list[dict]:
+    """The attempts made on the same route (head or exact renderer) as `spec`: each route has its own budget."""
+    return [a for a in attempts if _needs_model(a["spec"]) == _needs_model(spec)]
+
+
 def after_verify(state: dict, services: Services) -> str:
     attempts = state["attempts"]
     if all(v["passed"] for v in attempts[-1]["verdicts"]):
         return "finish"
-    if len(attempts) > services.max_refinements:
+    # A neural step with an exact fallback always goes to refine: its spec bounds the head's attempts,
+    # then hands over to the exact renderer.
+    if len(_same_route(attempts, state["step"])) > services.max_refinements and not state["step"].get("fallback"):
         return "finish"
     return "refine"
 

@@ -11,6 +11,8 @@ from typing import Annotated, Union
 from pydantic import BaseModel, Field, TypeAdapter
 
 from .base import StepSpec
+from .edit import EditSpec
+from .generate import GenerateSpec
 from .equation import EquationSpec
 from .diagram import DiagramSpec
 from .molecule import Depiction, MoleculeSpec
@@ -25,6 +27,8 @@ SPECS: list[type[StepSpec]] = [
     TextSpec,
     PlotSpec,
     DiagramSpec,
+    GenerateSpec,  # neural: the model's head draws (needs_model)
+    EditSpec,
 ]
 
 KINDS: dict[str, type[StepSpec]] = {s.model_fields["kind"].default: s for s in SPECS}
@@ -40,6 +44,9 @@ class Plan(BaseModel):
     steps: list[Step] = Field(min_length=1, max_length=MAX_STEPS, description="Steps in order; ids are unique.")
     notes: list[str] = Field(default_factory=list, max_length=32,
                              description="Things the planner understood but could not act on.")
+    planner: str = Field(default="", max_length=40,
+                         description="Who made the steps: '' or 'symbolic' (rules), 'internvlu' (the model), "
+                                     "or the fallback that planned after the model's plans failed validation.")
 
 
 _step_adapter: TypeAdapter = TypeAdapter(Step)

@@ -1,0 +1,315 @@
+"""Engine `internvlu`: InternVL-U plans, generates, edits and judges inside the agent loop.
+
+Two halves, one module:
+
+- `InternVLUEngine` lives in the agent process and never imports torch. It owns a one-process
+  `WorkerPool` (no memory limit, long timeout) in which the model is loaded once and kept warm, and it
+  implements the `Engine` protocol by calling the `worker_*` functions below in that process.
+- The `worker_*` functions run in the model worker. `pipeline(context)` loads the checkpoint on first
+  use and caches it per (path, device, dtype); step renderers and verifiers of the neural kinds
+  (tools/render_generate.py…) reach the same cache, so the model loads once per agent.
+
+`context` is a small dict (model path, device, dtype, store root) that graph/nodes.py passes to every
+renderer and verifier whose spec has `needs_model`. A remote engine (HTTP, e.g. vLLM-Omni) later
+implements the same `worker_*` calls against a server, selected by `context["engine"]`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import io
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from ..errors import IvluError
+from ..specs import Plan
+from ..types import ArtifactRef
+from .base import JudgeAnswer
+
+COMPONENTS = ("vlm", "generation_decoder", "vae", "scheduler", "processor")
+DTYPES = ("float32", "bfloat16", "float16")
+
+
+def check_model_folder(path: str | Path | None) -> Path:
+    """The model folder, checked without loading anything. Raises IvluError naming what is missing."""
+    fix = "pass --model PATH (or set IVLU_MODEL) to an InternVL-U checkpoint folder (diffusers layout)"
+    if not path:
+        raise IvluError("Engine 'internvlu' needs a model folder and none was given.",
+                        "a folder with model_index.json and vlm/, generation_decoder/, vae/, scheduler/, processor/",
+                        fix)
+    folder = Path(path).expanduser()
+    if not folder.is_dir():
+        raise IvluError(f"Model folder {folder} does not exist.", "an InternVL-U checkpoint folder", fix)
+    index_path = folder / "model_index.json"
+    if not index_path.is_file():
+        raise IvluError(f"{folder} has no model_index.json, so it is not an InternVL-U checkpoint.",
+                        "model_index.json with _class_name InternVLUPipeline", fix)
+    try:
+        index = json.loads(index_path.read_text())
+    except (OSError, ValueError) as e:
+        raise IvluError(f"{index_path} cannot be read as JSON ({e}).", "a valid model_index.json", fix) from None
+    if index.get("_class_name") != "InternVLUPipeline":
+        raise IvluError(f"{index_path} names {index.get('_class_name')!r}.", "_class_name 'InternVLUPipeline'", fix)
+    missing = [c for c in COMPONENTS if c not in index or not (folder / c).is_dir()]
+    if missing:
+        raise IvluError(f"Model folder {folder} lacks the component(s) {', '.join(missing)}.",
+                        "model_index.json entries and folders for " + ", ".join(COMPONENTS),
+                        "copy the complete checkpoint folder")
+    return folder.resolve()
+
+
+class InternVLUEngine:
+    """InternVL-U as an engine: `plan`, `generate`, `edit`, `judge` (see model/base.py).
+
+    Args:
+        model_path: the checkpoint folder (checked at once).
+        describe / call: the general worker pool's SMILES description and call (for plan validation).
+        store_root: the artifact store root (neural renderers read edit sources from it).
+        device / dtype: where and how the model runs (default: cuda + bfloat16 when present, else cpu + float32).
+        prefer: "exact" (hybrid routing) or "native" (everything the head can attempt goes to the head).
+        max_refinements: the agent's refinement budget; the head gets at most this + 1 attempts per step.
+        plan_retries: how often an invalid model plan is retried with the error fed back.
+        think_tokens / plan_tokens: token budgets of the thinking pass and of the JSON plan.
+        size / steps: default image size and denoising steps of generate steps.
+    """
+
+    name = "internvlu"
+
+    def __init__(self, model_path: str | Path | None, *, describe, call, store_root: str | Path,
+                 device: str | None = None, dtype: str | None = None, prefer: str = "exact",
+                 max_refinements: int = 3, plan_retries: int = 2, think_tokens: int = 128,
+                 plan_tokens: int = 384, size: int = 512, steps: int = 20, timeout_s: float = 900.0):
+        from ..worker import WorkerPool
+        from .planner import ModelPlanner
+        from .symbolic import SymbolicPlanner
+
+        folder = check_model_folder(model_path)
+        if dtype is not None and dtype not in DTYPES:
+            raise IvluError(f"Unknown dtype {dtype!r}.", "one of: " + ", ".join(DTYPES), "pick one of them")
+        self.context = {"engine": "internvlu", "model_path": str(folder), "device": device, "dtype": dtype,
+                        "store_root": str(Path(store_root).resolve())}
+        self.timeout_s = timeout_s
+        self.model_workers = WorkerPool(size=1, timeout_s=timeout_s, memory_mb=0)
+        self.symbolic = SymbolicPlanner(describe=describe, call=call)
+        self.planner = ModelPlanner(self, self.symbolic, describe=describe, prefer=prefer,
+                                    max_refinements=max_refinements, retries=plan_retries,
+                                    think_tokens=think_tokens, plan_tokens=plan_tokens, size=size, steps=steps)
+
+    # -- the protocol ---------------------------------------------------------------------------------
+
+    def plan(self, request: str, images: list[ArtifactRef], history: list[dict[str, Any]]) -> Plan:
+        return self.planner.plan(request, images, history)
+
+    def generate(self, spec) -> bytes:
+        """PNG bytes of the head's image for a GenerateSpec (or its dict)."""
+        spec = spec if isinstance(spec, dict) else spec.model_dump(mode="json")
+        return self._call("worker_generate", spec)["png"]
+
+    def edit(self, image: str | Path | bytes, instruction: str, width: int = 0, height: int = 0,
+             steps: int = 20, seed: int = 0) -> bytes:
+        """PNG bytes of `image` changed as `instruction` says."""
+        data = image if isinstance(image, bytes) else Path(image).read_bytes()
+        return self._call("worker_edit", data, instruction, width, height, steps, seed)["png"]
+
+    def judge(self, image: str | Path | bytes, questions: list[str]) -> list[JudgeAnswer]:
+        """Yes/no answers, each with a short rationale, to questions about the image."""
+        data = image if isinstance(image, bytes) else Path(image).read_bytes()
+        return [JudgeAnswer.model_validate(a) for a in self._call("worker_judge", data, questions)]
+
+    # -- text, for the planner ------------------------------------------------------------------------
+
+    def think(self, prompt: str, images: list[str], max_new_tokens: int) -> str:
+        return self._call("worker_think", prompt, images, max_new_tokens)
+
+    def write_json(self, prompt: str, images: list[str], prefix: str, schema: dict, max_tokens: int) -> dict:
+        """{"value", "text", "tokens", "seconds"}: a JSON document decoded under `schema` (model/guided.py)."""
+        return self._call("worker_write_json", prompt, images, prefix, schema, max_tokens)
+
+    def _call(self, name: str, *args: Any) -> Any:
+        return self.model_workers.call(f"{__name__}:{name}", self.context, *args, timeout_s=self.timeout_s)
+
+    def close(self) -> None:
+        self.model_workers.close()
+
+
+# -- the model worker's side -----------------------------------------------------------------------
+
+_PIPES: dict[tuple, Any] = {}
+STATS = {"loads": 0, "load_s": 0.0}
+
+
+def pipeline(context: dict):
+    """The loaded pipeline for `context`, cached in this (worker) process."""
+    import torch
+
+    device = context.get("device") or ("cuda" if torch.cuda.is_available() else "cpu")
+    dtype = context.get("dtype") or ("bfloat16" if device.startswith("cuda") else "float32")
+    key = (context["model_path"], device, dtype)
+    if key not in _PIPES:
+        from .internvlu.pipeline import InternVLUPipeline
+
+        started = time.perf_counter()
+        _PIPES.clear()  # one model per worker: a new path replaces the old one
+        _PIPES[key] = InternVLUPipeline.from_pretrained(context["model_path"], torch_dtype=getattr(torch, dtype),
+                                                        device=device)
+        STATS["loads"] += 1
+        STATS["load_s"] += time.perf_counter() - started
+    return _PIPES[key]
+
+
+def _vocab(pipe):
+    from .guided import Vocab
+
+    if getattr(pipe, "_ivlu_vocab", None) is None:
+        pipe._ivlu_vocab = Vocab.from_tokenizer(pipe.tokenizer)
+    return pipe._ivlu_vocab
+
+
+def _images(items: list) -> list:
+    from PIL import Image
+
+    out = []
+    for item in items or []:
+        with Image.open(io.BytesIO(item) if isinstance(item, bytes) else item) as im:
+            out.append(im.convert("RGB"))
+    return out
+
+
+def _png(image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def lm_stepper(pipe, prompt: str, images: list, prefix: str = ""):
+    """`step(new_ids) -> next-token logits` over the chat prompt (text mode) and an assistant prefix, with a
+    KV cache: what `guided.GuidedDecoder` drives."""
+    import torch
+    from transformers import DynamicCache
+
+    inputs = pipe.processor(prompt, images or None, "text")
+    device = pipe.device
+    feats = None
+    if inputs.pixel_values is not None:
+        feats = pipe.vlm.image_features(inputs.pixel_values.to(device))[inputs.image_index.to(device)]
+    ids = inputs.input_ids.to(device)
+    if prefix:
+        extra = pipe.tokenizer(prefix, add_special_tokens=False, return_tensors="pt").input_ids.to(device)
+        ids = torch.cat([ids, extra], dim=1)
+    lm = pipe.vlm.language_model
+    cache = DynamicCache(config=lm.config)
+    # transformers 5 renamed past_key_values to cache (the old name warns until it is removed)
+    cache_kw = "cache" if "cache" in inspect.signature(lm.forward).parameters else "past_key_values"
+    first = [pipe.vlm.input_embeddings(ids, feats)]
+
+    @torch.no_grad()
+    def step(new_ids: list[int]):
+        parts = [first.pop()] if first else []
+        if new_ids:
+            parts.append(pipe.vlm.input_embeddings(torch.tensor([new_ids], device=device)))
+        out = lm(inputs_embeds=torch.cat(parts, dim=1), use_cache=True, logits_to_keep=1, **{cache_kw: cache})
+        return out.logits[0, -1].float().cpu().numpy()
+
+    return step
+
+
+def worker_think(context: dict, prompt: str, images: list, max_new_tokens: int) -> str:
+    pipe = pipeline(context)
+    out = pipe(prompt, image=_images(images) or None, generation_mode="text", max_new_tokens=max_new_tokens,
+               do_sample=False)
+    return out.text[0].strip()
+
+
+def worker_write_json(context: dict, prompt: str, images: list, prefix: str, schema: dict,
+                      max_tokens: int) -> dict:
+    from .guided import write_json
+
+    pipe = pipeline(context)
+    started = time.perf_counter()
+    step = lm_stepper(pipe, prompt, _images(images), prefix)
+    value, text, decoder = write_json(schema, step, _vocab(pipe), max_tokens)
+    return {"value": value, "text": text, "tokens": decoder.used, "seconds": time.perf_counter() - started}
+
+
+def _generator(seed: int):
+    import torch
+
+    return torch.Generator("cpu").manual_seed(seed)
+
+
+def head_generate(context: dict, prompt: str, width: int, height: int, steps: int, seed: int,
+                  think: bool = False) -> tuple[bytes, dict]:
+    """PNG bytes and facts of one generation."""
+    pipe = pipeline(context)
+    started = time.perf_counter()
+    out = pipe(prompt, generation_mode="text_image" if think else "image", height=height, width=width,
+               num_inference_steps=steps, generator=_generator(seed))
+    meta = {"mode": "text_image" if think else "image", "prompt": prompt, "seed": seed,
+            "model_s": time.perf_counter() - started}
+    if out.text:
+        meta["thoughts"] = out.text[0][:2000]
+    return _png(out.images[0]), meta
+
+
+def head_edit(context: dict, image, instruction: str, width: int, height: int, steps: int,
+              seed: int) -> tuple[bytes, dict]:
+    """PNG bytes and facts of one edit of `image` (bytes or a path)."""
+    pipe = pipeline(context)
+    (source,) = _images([image])
+    stride = pipe.processor.gen.stride
+    w = max(width or source.width, 4 * stride)
+    h = max(height or source.height, 4 * stride)
+    started = time.perf_counter()
+    out = pipe(instruction, image=source, generation_mode="image", height=min(h, 1024), width=min(w, 1024),
+               num_inference_steps=steps, generator=_generator(seed))
+    return _png(out.images[0]), {"mode": "edit", "prompt": instruction, "seed": seed,
+                                 "model_s": time.perf_counter() - started}
+
+
+JUDGE_SCHEMA = {
+    "type": "object",
+    "properties": {"answer": {"enum": ["yes", "no"]}, "rationale": {"type": "string", "maxLength": 120}},
+    "required": ["answer", "rationale"],
+}
+
+
+def head_judge(context: dict, image, questions: list[str]) -> tuple[list[dict], float]:
+    """One schema-guided answer per question (yes/no + rationale), and the seconds it took."""
+    from ..prompts import fill, neural_prompts
+    from .guided import write_json
+
+    phrases = neural_prompts()["judge"]
+    pipe = pipeline(context)
+    images = _images([image])
+    schema = {**JUDGE_SCHEMA, "properties": {**JUDGE_SCHEMA["properties"],
+                                             "rationale": {"type": "string", "maxLength": phrases["rationale_chars"]}}}
+    started = time.perf_counter()
+    answers = []
+    for q in questions:
+        step = lm_stepper(pipe, fill(phrases["prompt"], {"question": q}), images, phrases["prefix"])
+        value, _, _ = write_json(schema, step, _vocab(pipe), 16 + phrases["rationale_chars"])
+        answers.append({"question": q, "answer": value["answer"], "rationale": value["rationale"].strip()})
+    return answers, time.perf_counter() - started
+
+
+def worker_generate(context: dict, spec: dict) -> dict:
+    png, meta = head_generate(context, spec["prompt"], spec.get("width", 512), spec.get("height", 512),
+                              spec.get("steps", 20), spec.get("seed", 0), spec.get("think", False))
+    return {"png": png, "meta": meta}
+
+
+def worker_edit(context: dict, image: bytes, instruction: str, width: int, height: int, steps: int,
+                seed: int) -> dict:
+    png, meta = head_edit(context, image, instruction, width, height, steps, seed)
+    return {"png": png, "meta": meta}
+
+
+def worker_judge(context: dict, image: bytes, questions: list[str]) -> list[dict]:
+    return head_judge(context, image, questions)[0]
+
+
+def worker_stats(context: dict) -> dict:
+    """How often this worker loaded a model, and how long that took (for benchmarks and tests)."""
+    return dict(STATS)
