@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     with tempfile.TemporaryDirectory() as tmp:
         rows, info = agent_runs(args, Path(tmp))
-    med = lambda key: statistics.median(r[key] for r in rows)  # noqa: E731
+    med = lambda key: statistics.median(r[key] for r in rows)
     bare = bare_calls(args, info["context"], rows[0])
     wall = med("wall_s")
     verify = med("head_verify_s") + med("exact_verify_s")
