@@ -42,7 +42,15 @@ def parser() -> argparse.ArgumentParser:
 
     verify = sub.add_parser("verify", help="verify any image against what it should show")
     verify.add_argument("image", help="the image to check (PNG/JPEG)")
-    verify.add_argument("--molecule", required=True, help="compound name or SMILES the image should show")
+    target = verify.add_mutually_exclusive_group(required=True)  # one per kind of figure
+    target.add_argument("--molecule", help="compound name or SMILES the image should show")
+    target.add_argument("--cad", help="the part in words, e.g. 'a 60x40x8 mm plate with two 6 mm holes 40 mm apart'")
+    target.add_argument("--equation", metavar="LATEX",
+                        help="the formula the image should show, in LaTeX, e.g. 'a^{2} + b^{2} = c^{2}'")
+    target.add_argument("--text", metavar="STRING", action="append",
+                        help="text the image must show, read back by OCR; repeat for several strings")
+    verify.add_argument("--view", help="with --cad: the view shown (front, top, right, left, bottom, back, iso, "
+                                       "'rotated 30 about z')")
     verify.add_argument("--json", action="store_true")
     return p
 
@@ -131,10 +139,20 @@ def cmd_verify(args) -> int:
 
     if not os.path.isfile(args.image):
         raise IvluError(f"Image {args.image} does not exist.", "a path to a PNG or JPEG file", "check the path")
+    cad = _cad_target(args.cad, args.view) if getattr(args, "cad", None) is not None else None
     with WorkerPool(size=1) as workers:
-        facts = workers.call("ivlu_agent.chem:describe", _target_smiles(args.molecule))
-        verdicts = workers.call("ivlu_agent.tools.verify_molecule:verify_molecule_image",
-                                os.path.abspath(args.image), facts["smiles"])
+        if getattr(args, "equation", None) is not None:
+            verdicts = workers.call("ivlu_agent.tools.verify_equation:verify_equation_image",
+                                    os.path.abspath(args.image), args.equation)
+        elif getattr(args, "text", None) is not None:
+            verdicts = workers.call("ivlu_agent.tools.verify_text:verify_text_image",
+                                    os.path.abspath(args.image), args.text)
+        elif cad is not None:
+            verdicts = workers.call("ivlu_agent.tools.verify_cad:verify_cad_image", os.path.abspath(args.image), *cad)
+        else:
+            facts = workers.call("ivlu_agent.chem:describe", _target_smiles(args.molecule))
+            verdicts = workers.call("ivlu_agent.tools.verify_molecule:verify_molecule_image",
+                                    os.path.abspath(args.image), facts["smiles"])
     passed = all(v["passed"] for v in verdicts)
     if args.json:
         print(json.dumps({"passed": passed, "verdicts": verdicts}, indent=2))
@@ -142,6 +160,16 @@ def cmd_verify(args) -> int:
         for v in verdicts:
             print(f"{'✓' if v['passed'] else '✗'} {v['verifier']} ({v['score']:.2f}): {v['message']}")
     return EXIT_OK if passed else EXIT_UNVERIFIED
+
+
+def _cad_target(text: str, view: str | None) -> tuple[dict, dict]:
+    """The part spec and view for `verify --cad … --view …`, parsed here (no CAD kernel needed)."""
+    from .errors import IvluError
+    from .model.rules.cad import plan_part, view_from_text
+
+    if not view:
+        raise IvluError("--cad needs --view.", "the view the image shows, e.g. --view front", "add --view NAME")
+    return plan_part(text).model_dump(mode="json"), view_from_text(view).model_dump(mode="json")
 
 
 def _target_smiles(text: str) -> str:

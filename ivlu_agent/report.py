@@ -63,6 +63,9 @@ def render_report(result: RunResult) -> str:
             lines += [f"> **Fallback:** {step.fallback}", ""]
         if any(a.name == "main.png" for a in step.artifacts):
             lines += [f"![{step.id}](panels/{step.id}-main.png)", ""]
+        others = [a.name for a in step.artifacts if not a.name.startswith("main.")]
+        if others:  # per-view images, STEP and STL files…
+            lines += ["Files: " + ", ".join(f"[{n}](panels/{step.id}-{n})" for n in others), ""]
         lines += ["| attempt | change | render s | verify s | verdicts |", "|---|---|---|---|---|"]
         shots = {n: name for name, _, n in _attempt_images(step)}
         for a in step.attempts:

@@ -18,6 +18,7 @@ from ..specs import Plan, StepSpec
 from ..types import ArtifactRef
 from .rules.base import PlanContext, Rule
 from .rules.equation import EquationRule
+from .rules.cad import CadRule
 from .rules.diagram import DiagramRule
 from .rules.molecule import MoleculeRule, ReactionRule
 from .rules.text import QUOTED, TextRule
@@ -28,6 +29,7 @@ RULES: list[Rule] = [
     DiagramRule(),  # before ReactionRule: a graph's edge list has arrows too
     TextRule(),  # quoted text with a poster/label/panel word; after plots and diagrams, which have titles
     ReactionRule(),
+    CadRule(),  # before MoleculeRule: "20" in "diameter 20" looks like a SMILES to it
     EquationRule(),
     MoleculeRule(),
 ]
@@ -40,6 +42,9 @@ SUPPORTED = (
     "reaction schemes ('acetic acid + ethanol -> ethyl acetate + water'); "
     "functional groups to highlight, label or colour ('highlight the carbonyl groups in red'); "
     "follow-ups on a thread ('now also highlight the hydroxyl groups'); "
+    "CAD parts and their views ('a 60x40x8 mm plate with two 6 mm holes 40 mm apart, front top and right views', "
+    "'cylinder diameter 20 height 30 with an axial 6 mm hole', 'an L bracket 50 by 30 by 5 with a 5 mm hole in "
+    "each leg'; follow-ups 'rotate it 45° about x', 'show the left and back views'); "
     "function plots ('plot sin(x)/x from -10 to 10') and charts ('bar chart of 2019–2023 sales 3, 5, 4, 6, 8', "
     "'pie chart of apples 30, bananas 50'); flowcharts ('flowchart of binary search'), binary search trees "
     "('BST with keys 50, 30, 70, 20'), trees, graphs ('undirected graph A-B, B-C', 'K5') and state machines "

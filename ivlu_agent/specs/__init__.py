@@ -11,10 +11,11 @@ from typing import Annotated, Union
 from pydantic import BaseModel, Field, TypeAdapter
 
 from .base import StepSpec
+from .equation import EquationSpec
+from .cad import CadSpec
+from .diagram import DiagramSpec
 from .edit import EditSpec
 from .generate import GenerateSpec
-from .equation import EquationSpec
-from .diagram import DiagramSpec
 from .molecule import Depiction, MoleculeSpec
 from .plot import PlotSpec
 from .reaction import Component, ReactionSpec
@@ -25,6 +26,7 @@ SPECS: list[type[StepSpec]] = [
     ReactionSpec,
     EquationSpec,
     TextSpec,
+    CadSpec,
     PlotSpec,
     DiagramSpec,
     GenerateSpec,  # neural: the model's head draws (needs_model)
@@ -57,5 +59,5 @@ def parse_step(data: dict) -> StepSpec:
     return _step_adapter.validate_python(data)
 
 
-__all__ = ["SPECS", "KINDS", "Step", "Plan", "StepSpec", "MoleculeSpec", "ReactionSpec", "Component",
+__all__ = ["SPECS", "KINDS", "Step", "Plan", "StepSpec", "MoleculeSpec", "ReactionSpec", "CadSpec", "Component",
            "Depiction", "parse_step", "MAX_STEPS", "EquationSpec", "TextSpec"]
