@@ -172,3 +172,23 @@ def test_bad_spec_inside_the_worker_is_bad_input(workers):
     data["features"][0]["diameter"] = 80  # as a model engine might write it, never validated
     with pytest.raises(IvluError, match="wider than"):
         workers.call("ivlu_agent.tools.render_cad:render_cad", data, timeout_s=60)
+
+
+def test_a_runaway_render_is_stopped_and_reported(workers):
+    from ivlu_agent.errors import RenderError
+
+    data = make_cad_spec(**PARTS["six"]).model_dump(mode="json")
+    with pytest.raises(RenderError, match="did not finish"):
+        workers.call("ivlu_agent.tools.render_cad:render_cad", data, timeout_s=0.05)
+    assert workers.call("ivlu_agent.tools.render_cad:render_cad", data, timeout_s=120)["files"]  # a fresh worker
+
+
+def test_run_with_an_impossible_part_exits_2(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "ivlu_agent", "run", "a 60x40x8 mm plate with a 50 mm hole",
+                        "--out", str(tmp_path / "o")], capture_output=True, text=True, check=False,
+                       env={**os.environ, "IVLU_HOME": str(tmp_path / "h")}, timeout=300)
+    assert r.returncode == 2 and "wider than the top face" in r.stderr and "Traceback" not in r.stderr

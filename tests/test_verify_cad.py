@@ -107,6 +107,15 @@ def test_defects_are_caught():
     assert compare_view(np.zeros((50, 50), bool), top).problems == ["the image has no drawing on it"]
 
 
+def test_a_view_thinner_than_a_line_is_still_judged():
+    sheet = make_cad_spec(part={"shape": "box", "length": 500, "width": 300, "height": 0.5},
+                          features=[{"type": "hole", "diameter": 20, "at": (100, 50)}])
+    front = project(build_part(sheet), View(name="front"))
+    assert compare_view(ink(view_png(sheet, "front")), front).passed
+    wrong = compare_view(ink(view_png(sheet, "top")), front)
+    assert not wrong.passed and any("wrong aspect ratio" in p for p in wrong.problems)
+
+
 def test_sheet_views_must_agree(rendered, tmp_path):
     spec, files, meta = rendered
     assert check_sheet_views(spec, files["main.png"], meta["sheet"])["passed"]

@@ -146,7 +146,14 @@ def compare_view(ink: np.ndarray, proj: Projection) -> ViewMatch:
     w_px, h_px = max(1.0, x1 - x0 + 1 - width), max(1.0, y1 - y0 + 1 - width)
     u0, v0, u1, v1 = proj.bounds()
     w_mm, h_mm = max(u1 - u0, 1e-6), max(v1 - v0, 1e-6)
-    scale = math.sqrt((w_px / w_mm) * (h_px / h_mm))
+    # A side thinner than a few strokes (a 0.5 mm plate seen edge-on) says nothing about scale or aspect.
+    thin = None
+    if h_mm / w_mm * w_px < 3 * width + 2:
+        thin, scale = "v", w_px / w_mm
+    elif w_mm / h_mm * h_px < 3 * width + 2:
+        thin, scale = "u", h_px / h_mm
+    else:
+        scale = math.sqrt((w_px / w_mm) * (h_px / h_mm))
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     place = Placement(scale, u0, v1, cx - w_mm * scale / 2, cy - h_mm * scale / 2)
     visible = [place(line) for line in proj.visible]
@@ -201,10 +208,14 @@ def compare_view(ink: np.ndarray, proj: Projection) -> ViewMatch:
         return f"(u {u0 + (c[0] - place.x0) / scale:.0f}, v {v1 - (c[1] - place.y0) / scale:.0f}) mm"
 
     problems = []
-    if abs(math.log(aspect)) > ASPECT_TOL + 1.5 / min(w_px, h_px):
+    if thin:
+        thin_px, expected = (h_px, h_mm * scale) if thin == "v" else (w_px, w_mm * scale)
+        if thin_px > expected + 2 * width + 2:
+            problems.append(f"it is {thin_px:.0f} px across where the view is {expected:.1f} px (wrong aspect ratio)")
+    elif abs(math.log(aspect)) > ASPECT_TOL + 1.5 / min(w_px, h_px):
         problems.append(f"its aspect ratio is {aspect:.2f}× the view's (stretched "
                         f"{'horizontally' if aspect > 1 else 'vertically'})")
-    if iou < MIN_IOU:
+    if iou < MIN_IOU and not thin:
         problems.append(f"its outline differs from the view's (filled-outline IoU {iou:.2f})")
     if recall < MIN_RECALL or worst[0] < MIN_EDGE:
         near = f" near {where(worst[2])}" if worst[2] is not None and worst[0] < MIN_EDGE else ""
