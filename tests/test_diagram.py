@@ -110,6 +110,10 @@ def test_spec_rejects_cyclic_trees_unknown_nodes_and_empty_graphs():
         DiagramSpec(nodes=[{"id": "a"}], edges=[{"source": "a", "target": "c"}])
     with pytest.raises(ValidationError, match="at least 1 item"):
         DiagramSpec(nodes=[])
+    with pytest.raises(ValidationError, match="two left children"):
+        DiagramSpec(diagram="bst", nodes=[{"id": "a"}, {"id": "b"}, {"id": "c"}],
+                    edges=[{"source": "a", "target": "b", "side": "left"},
+                           {"source": "a", "target": "c", "side": "left"}])
 
 
 # -- structure and raster checks --------------------------------------------------------------------

@@ -144,6 +144,14 @@ def test_labels_are_text_not_mathtext_or_markup(tmp_path):
     assert "Cost in $ &amp; &lt;b&gt;units&lt;/b&gt;" in svg
 
 
+def test_cjk_labels_render_and_are_read_back(tmp_path):
+    spec = {"kind": "plot", "chart": "bar", "series": [{"values": [3, 5, 4]}], "categories": ["苹果", "香蕉", "樱桃"],
+            "title": "水果销量", "x_label": "水果", "y_label": "销量"}
+    verdicts = render_and_verify(tmp_path, spec)
+    assert all(v["passed"] for v in verdicts.values()), verdicts
+    assert set(verdicts["plot.ocr"]["details"]["engines"].values()) == {"rapid"}  # tesseract (eng) cannot
+
+
 def test_refine_enlarges_fonts_when_ocr_fails():
     from ivlu_agent.types import Verdict
 
@@ -181,11 +189,12 @@ def test_cli_bad_plot_exits_2(tmp_path, request_text, message):
     assert message in r.stderr and "Traceback" not in r.stderr and "Expected:" in r.stderr
 
 
-def test_mixed_requests_route_each_part_to_its_rule():
+def test_mixed_requests_route_each_part_to_its_rule(workers):
     from ivlu_agent.model.symbolic import SymbolicPlanner
     from ivlu_agent.specs import KINDS
 
-    planner = SymbolicPlanner(describe=lambda smiles: pytest.fail(f"no molecule expected, got {smiles!r}"))
+    planner = SymbolicPlanner(describe=lambda smiles: pytest.fail(f"no molecule expected, got {smiles!r}"),
+                              call=workers.call)
 
     def kinds(text):
         return [(s.kind, s.caption()) for s in planner.plan(text, [], []).steps]

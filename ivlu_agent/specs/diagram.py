@@ -127,6 +127,11 @@ class DiagramSpec(StepSpec):
             for end in (e.source, e.target):
                 if end not in seen:
                     raise ValueError(f"edge {e.source} → {e.target} names the unknown node {end!r}")
+        sides: set[tuple[str, str]] = set()
+        for e in self.edges:
+            if e.side and (e.source, e.side) in sides:
+                raise ValueError(f"node {e.source!r} has two {e.side} children")
+            sides.add((e.source, e.side))
         if self.start and self.start not in seen:
             raise ValueError(f"the start state {self.start!r} is not a node")
         if self.diagram in ("tree", "bst") or self.expect.tree:

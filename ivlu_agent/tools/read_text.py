@@ -25,7 +25,7 @@ def _digest(path: str | Path) -> str:
 
 
 def read_text(image_path: str | Path, engine: str = "tesseract", lang: str = "eng",
-              use_cache: bool = True, psm: int = 11, whitelist: str = "") -> list[dict]:
+              use_cache: bool = True, psm: int = 11, whitelist: str = "", upright: bool = False) -> list[dict]:
     """Words (tesseract) or lines (rapid) found in the image: [{"text", "conf", "box": [x0, y0, x1, y1]}].
 
     Args:
@@ -33,16 +33,18 @@ def read_text(image_path: str | Path, engine: str = "tesseract", lang: str = "en
         lang: tesseract language code(s), e.g. "eng" or "eng+chi_sim".
         psm: tesseract page segmentation mode (11 sparse text, 7 one line, 6 one block).
         whitelist: tesseract only: the characters it may answer with ("" for all).
+        upright: rapid only: the text is known to be upright, so skip RapidOCR's angle classifier
+            (it turns some upright lines upside down).
     """
     if engine not in ("tesseract", "rapid"):
         raise IvluError(f"Unknown OCR engine {engine!r}.", "'tesseract' or 'rapid'", "pick one of them")
-    key = (_digest(image_path), engine, lang if engine == "tesseract" else "", psm, whitelist)
+    key = (_digest(image_path), engine, lang if engine == "tesseract" else "", psm, whitelist, upright)
     if use_cache and key in _CACHE:
         CACHE_STATS["hits"] += 1
         _CACHE.move_to_end(key)
         return _CACHE[key]
     CACHE_STATS["misses"] += 1
-    words = _tesseract(image_path, lang, psm, whitelist) if engine == "tesseract" else _rapid(image_path)
+    words = _tesseract(image_path, lang, psm, whitelist) if engine == "tesseract" else _rapid(image_path, upright)
     _CACHE[key] = words
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
@@ -76,8 +78,8 @@ def _rapid_engine():
     return RapidOCR()
 
 
-def _rapid(image_path: str | Path) -> list[dict]:
-    result, _ = _rapid_engine()(str(image_path))
+def _rapid(image_path: str | Path, upright: bool = False) -> list[dict]:
+    result, _ = _rapid_engine()(str(image_path), use_cls=not upright)
     words = []
     for box, text, conf in result or []:
         xs, ys = [p[0] for p in box], [p[1] for p in box]

@@ -16,7 +16,7 @@ from ..specs.plot import PlotSpec
 DPI = 100
 SVG_SCALE = 72 / DPI  # SVG units (pt) per PNG pixel
 RC = {"svg.fonttype": "none", "path.simplify": False, "svg.hashsalt": "ivlu-plot",
-      "font.family": "DejaVu Sans", "axes.unicode_minus": True}
+      "font.family": ["DejaVu Sans", "Noto Sans CJK SC"], "axes.unicode_minus": True}  # CJK glyphs fall back
 
 
 def literal(text: str) -> str:

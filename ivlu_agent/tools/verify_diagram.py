@@ -33,6 +33,7 @@ class DrawnNode:
     label: str
     box: tuple[float, float, float, float]  # x0, y0, x1, y1 in graph coordinates (y down)
     text_box: tuple[float, float, float, float] | None
+    line_boxes: list[tuple[float, float, float, float]] = field(default_factory=list)  # one per text line
 
     @property
     def center(self) -> tuple[float, float]:
@@ -82,8 +83,9 @@ def read_svg(path: str) -> DrawnGraph:
                     ys += nums[1::2]
             if not xs:
                 continue
+            lines = [b for _, t in texts if (b := _text_box([t]))]
             drawn.nodes[title] = DrawnNode(title, label, (min(xs), min(ys), max(xs), max(ys)),
-                                           _text_box([t for _, t in texts]))
+                                           _text_box([t for _, t in texts]), lines)
         elif cls == "edge":
             m = re.match(r"(\w+)\s*(?:->|--)\s*(\w+)", title)
             if m and SPEC_NODE.fullmatch(m.group(1)) and SPEC_NODE.fullmatch(m.group(2)):
@@ -101,7 +103,7 @@ def _text_box(texts: list) -> tuple[float, float, float, float] | None:
         if not content.strip():
             continue
         x, y, size = float(t.get("x")), float(t.get("y")), float(t.get("font-size", 14))
-        width = 0.62 * size * len(content)
+        width = 0.6 * size * len(content)  # DejaVu Sans averages about 0.55 em a character
         anchor = t.get("text-anchor", "middle")
         x0 = x - width / 2 if anchor == "middle" else (x - width if anchor == "end" else x)
         boxes.append((x0, y - 0.95 * size, x0 + width, y + 0.3 * size))
@@ -249,7 +251,11 @@ def check_bst(keys: list[int], drawn: DrawnGraph) -> dict:
 
 
 def check_ocr(s: DiagramSpec, drawn: DrawnGraph, dot_ids: dict[str, str], png_path: str) -> dict | None:
-    """Every node label is read by OCR inside its node's box."""
+    """Every node label is read by OCR inside its node's box.
+
+    RapidOCR reads the whole PNG first (graphviz text is upright, so its angle classifier is off). For
+    nodes it misses (single letters, short labels), each text line is cropped, enlarged and read again
+    in one strip, by RapidOCR and by tesseract; either may read it."""
     from PIL import Image
 
     image = Image.open(png_path).convert("L")
@@ -258,31 +264,34 @@ def check_ocr(s: DiagramSpec, drawn: DrawnGraph, dot_ids: dict[str, str], png_pa
     targets = [(n, drawn.nodes.get(inverse.get(n.id, n.id))) for n in s.nodes if words(n.label)]
     if not targets:
         return None
-    lines = read_text(png_path, "rapid")
+    lines = read_text(png_path, "rapid", upright=True)
     unread: dict[str, str] = {}
     engines: dict[str, str] = {}
     for node, box in targets:
         if box is None:
             unread[node.id] = node.label
             continue
-        read = _lines_in(lines, _px_box(drawn, box.box, size, pad=2))
-        if missing_words(node.label, read, spaced=False):
+        if missing_words(node.label, _lines_in(lines, _px_box(drawn, box.box, size, pad=2)), spaced=False):
             unread[node.id] = node.label
         else:
             engines[node.id] = "rapid"
-    retry = [(node, box) for node, box in targets if node.id in unread and box is not None and box.text_box]
-    if retry:  # crop the label area of each missed node, enlarge, and read them all in one strip
-        strip, spans = _strip(image, [(node.id, _px_box(drawn, box.text_box, size, pad=6)) for node, box in retry])
+    retry = [(node, box) for node, box in targets if node.id in unread and box is not None and box.line_boxes]
+    if retry:
+        crops = [(f"{node.id}/{k}", _inside(_px_box(drawn, line, size, pad=4), _px_box(drawn, box.box, size, pad=-4)))
+                 for node, box in retry for k, line in enumerate(box.line_boxes)]
+        strip, spans = _strip(image, crops)
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "nodes.png"
+            path = Path(tmp) / "lines.png"
             strip.save(path)
-            found = read_text(path, "rapid")
-        for node, _ in retry:
-            y0, y1 = spans[node.id]
-            read = " ".join(w["text"] for w in found if y0 <= (w["box"][1] + w["box"][3]) / 2 <= y1)
-            if not missing_words(node.label, read, spaced=False):
-                del unread[node.id]
-                engines[node.id] = "rapid (crop)"
+            reads = {"rapid (crop)": read_text(path, "rapid", upright=True),
+                     "tesseract (crop)": read_text(path, "tesseract", psm=6)}
+        for node, box in retry:
+            for engine, found in reads.items():
+                read = " ".join(_in_span(found, spans[f"{node.id}/{k}"]) for k in range(len(box.line_boxes)))
+                if not missing_words(node.label, read, spaced=False):
+                    del unread[node.id]
+                    engines[node.id] = engine
+                    break
     n = len(targets)
     ok = not unread
     return verdict("diagram.ocr", ok, (n - len(unread)) / n,
@@ -290,7 +299,18 @@ def check_ocr(s: DiagramSpec, drawn: DrawnGraph, dot_ids: dict[str, str], png_pa
                    f"OCR read all {n} node labels." if ok else
                    "OCR could not find " + ", ".join(repr(spec_label(v)) for v in list(unread.values())[:8])
                    + " in the drawing; enlarging the labels.",
-                   unread=list(unread), engines=Counter(engines.values()))
+                   unread=list(unread), engines=dict(Counter(engines.values())))
+
+
+def _inside(box, frame):
+    """`box` clipped to `frame` (keeps the node's outline out of a label crop)."""
+    x0, y0, x1, y1 = max(box[0], frame[0]), max(box[1], frame[1]), min(box[2], frame[2]), min(box[3], frame[3])
+    return (x0, y0, x1, y1) if x1 - x0 > 2 and y1 - y0 > 2 else box
+
+
+def _in_span(found: list[dict], span: tuple[float, float]) -> str:
+    inside = [w for w in found if span[0] <= (w["box"][1] + w["box"][3]) / 2 <= span[1]]
+    return " ".join(w["text"] for w in sorted(inside, key=lambda w: w["box"][0]))
 
 
 def _px_box(drawn: DrawnGraph, box, size, pad: float) -> tuple[float, float, float, float]:

@@ -302,9 +302,12 @@ def check_labels(s: PlotSpec, svg: SvgPlot) -> dict:
 _FOLD = str.maketrans({"0": "o", "1": "l", "i": "l", "|": "l", "5": "s", "−": "-", "–": "-"})
 
 
+_WORD = re.compile(r"[a-z0-9]+|[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
 def words(text: str) -> list[str]:
-    """Lower-case alphanumeric runs, with OCR's usual look-alikes folded together."""
-    return re.findall(r"[a-z0-9]+", text.lower().translate(_FOLD))
+    """Lower-case alphanumeric runs and single CJK characters, with OCR's usual look-alikes folded together."""
+    return _WORD.findall(text.lower().translate(_FOLD))
 
 
 def missing_words(expected: str, read: str, spaced: bool = True) -> list[str]:
