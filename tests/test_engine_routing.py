@@ -203,3 +203,25 @@ def test_ocr_reports_misspellings_it_can_correct(tmp_path):
     verdict = check_words(str(tmp_path / "poster.png"), ["Quantum"])
     assert not verdict["passed"] and verdict["details"]["misread"] == {"Quantun": "Quantum"}
     assert check_words(str(tmp_path / "poster.png"), ["Quantun"])["passed"]
+
+
+def test_pixel_checks_of_each_exact_kind_reject_noise_and_read_a_clean_image(tmp_path):
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    from ivlu_agent.tools.verify_generate import raster_checks
+
+    noise = tmp_path / "noise.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)).save(noise)
+    fallbacks = {"molecule": {"kind": "molecule", "smiles": CAFFEINE},
+                 "equation": {"kind": "equation", "latex": "E = m c^2"},
+                 "text": {"kind": "text", "heading": "Quantum"}}
+    for kind, spec in fallbacks.items():
+        verdicts = raster_checks(spec, str(noise))
+        assert verdicts and not all(v["passed"] for v in verdicts), kind
+    assert raster_checks({"kind": "plot"}, str(noise)) == []  # judged by the rubric alone
+    poster = tmp_path / "poster.png"
+    image = Image.new("RGB", (420, 120), "white")
+    ImageDraw.Draw(image).text((20, 20), "Quantum", fill="black", font=ImageFont.truetype("DejaVuSans.ttf", 64))
+    image.save(poster)
+    assert all(v["passed"] for v in raster_checks(fallbacks["text"], str(poster)))

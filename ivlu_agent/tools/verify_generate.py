@@ -41,24 +41,62 @@ def verify_neural(s: NeuralSpec, files: dict[str, str], context: dict) -> list[d
 
 
 def raster_checks(fallback: dict, image: str) -> list[dict]:
-    """The exact kind's checks that read pixels alone (no renderer metadata)."""
-    from .read_osra import inchikey, read_structures
+    """The exact kind's checks that read pixels alone (no renderer metadata); [] for kinds without one.
+    Bad input inside a check (a formula SymPy cannot parse…) becomes a failed verdict."""
+    from ..errors import IvluError
+
+    check = PIXEL_CHECKS.get(fallback["kind"])
+    if check is None:
+        return []
+    try:
+        return check(fallback, image)
+    except IvluError as e:
+        return [{"verifier": f"{fallback['kind']}.pixels", "passed": False, "score": 0.0,
+                 "checked": f"the {fallback['kind']} check could read the image", "message": e.problem}]
+
+
+def _molecule(f: dict, image: str) -> list[dict]:
     from .verify_molecule import verify_molecule_image
 
-    if fallback["kind"] == "molecule":
-        return verify_molecule_image(image, fallback["smiles"])
-    if fallback["kind"] == "reaction":
-        read = read_structures(image)
-        keys = {inchikey(r) for r in read}
-        parts = fallback["reactants"] + fallback["products"]
-        found = [c for c in parts if inchikey(c["smiles"]) in keys]
-        ok = len(found) == len(parts)
-        return [{"verifier": "reaction.osra", "passed": ok, "score": round(len(found) / len(parts), 4),
-                 "checked": "OSRA reads every reactant and product back (InChIKeys)",
-                 "message": (f"OSRA reads all {len(parts)} structures." if ok else
-                             f"OSRA reads {len(found)} of {len(parts)} structures (it read {len(read)})."),
-                 "details": {"read": read}}]
-    return []
+    return verify_molecule_image(image, f["smiles"])
+
+
+def _reaction(f: dict, image: str) -> list[dict]:
+    from .read_osra import inchikey, read_structures
+
+    read = read_structures(image)
+    keys = {inchikey(r) for r in read}
+    parts = f["reactants"] + f["products"]
+    found = [c for c in parts if inchikey(c["smiles"]) in keys]
+    ok = len(found) == len(parts)
+    return [{"verifier": "reaction.osra", "passed": ok, "score": round(len(found) / len(parts), 4),
+             "checked": "OSRA reads every reactant and product back (InChIKeys)",
+             "message": (f"OSRA reads all {len(parts)} structures." if ok else
+                         f"OSRA reads {len(found)} of {len(parts)} structures (it read {len(read)})."),
+             "details": {"read": read}}]
+
+
+def _equation(f: dict, image: str) -> list[dict]:
+    from .verify_equation import verify_equation_image
+
+    return verify_equation_image(image, f["latex"])
+
+
+def _text(f: dict, image: str) -> list[dict]:
+    from .verify_text import verify_text_image
+
+    strings = [f[k] for k in ("heading", "subheading", "body") if f.get(k)]
+    return verify_text_image(image, strings) if strings else []
+
+
+def _cad(f: dict, image: str) -> list[dict]:
+    from .verify_cad import verify_cad_image
+
+    return verify_cad_image(image, f, {"name": "iso"})  # the native prompt asks for the isometric view
+
+
+# Pixel-only checks by the fallback's kind: the same verifiers the exact renderers' output faces.
+PIXEL_CHECKS = {"molecule": _molecule, "reaction": _reaction, "equation": _equation, "text": _text, "cad": _cad}
 
 
 def check_words(image: str, words: list[str]) -> dict:
