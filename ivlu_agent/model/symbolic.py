@@ -76,7 +76,11 @@ class SymbolicPlanner:
 
     def __init__(self, describe: Callable[[str], dict], call: Callable[..., Any] | None = None):
         self.describe = describe
-        self.call = call or (lambda *a, **k: (_ for _ in ()).throw(RuntimeError("no worker")))
+        self.call = call or self._no_worker
+
+    @staticmethod
+    def _no_worker(target: str, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(f"this planner was built without a worker pool, so it cannot run {target}")
 
     def plan(self, request: str, images: list[ArtifactRef], history: list[dict[str, Any]]) -> Plan:
         ctx = PlanContext(describe=self.describe, call=self.call)
