@@ -85,7 +85,22 @@ def reading_order(items: list[dict]) -> str:
                 break
         else:
             rows.append([item])
-    return "\n".join(" ".join(w["text"] for w in sorted(row, key=lambda w: w["box"][0])) for row in rows)
+    return "\n".join(_join_row(sorted(row, key=lambda w: w["box"][0])) for row in rows)
+
+
+def _join_row(items: list[dict]) -> str:
+    """Join one row's pieces. RapidOCR can cut a line into two boxes that overlap by a character or
+    two, and then reads those characters twice ('变成糖。有 有利于'); the repeat is dropped."""
+    text, right_edge = "", None
+    for item in items:
+        piece = item["text"]
+        if right_edge is not None and item["box"][0] < right_edge:
+            tail = normalise(text)
+            repeat = max((k for k in range(1, 4) if tail.endswith(normalise(piece)[:k])), default=0)
+            piece = piece.lstrip()[repeat:]
+        text = f"{text} {piece}" if text else piece
+        right_edge = item["box"][2]
+    return text
 
 
 def ocr(image_path: str, engine: str, smallest_px: int | None) -> str:
