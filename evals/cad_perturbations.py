@@ -3,12 +3,14 @@
 For each of N random, valid parts (boxes, cylinders, tubes, L brackets, prisms with holes, slots,
 pockets, bosses, fillets and chamfers) the script draws:
 
-- correct views, in six styles (sizes 320–720 px, line widths 1–3 px, with and without hidden
-  lines, one saved as JPEG with a wide margin, one rasterised from the SVG by cairosvg, one on grey
-  with blur and noise), plus the isometric and a randomly rotated view;
+- correct views, in six line styles (sizes 320–720 px, line widths 1–3 px, with and without
+  hidden lines, one saved as JPEG with a wide margin, one rasterised from the SVG by cairosvg, one on
+  grey with blur and noise), the isometric and a randomly rotated view, and shaded pictures (no
+  lines: z-buffered, lit triangles, as a renderer or an image generator would draw the part);
 - views with one defect each: another view given for the named one, a mirrored image, a hole
-  missing, a hole moved, an image stretched by 12–18 % along one axis; plus a mirrored and a
-  hole-missing isometric view.
+  missing, a hole moved, an image stretched by 12–18 % along one axis; a mirrored and a
+  hole-missing isometric view; and shaded pictures with the wrong view, mirrored, a hole missing
+  or moved, or stretched.
 
 The primary view looks straight at the face that carries the first hole. A defect that leaves the
 picture unchanged (a mirror of a symmetric view, say) is not a defect: an exact check on the
@@ -39,7 +41,7 @@ from ivlu_agent.errors import IvluError
 from ivlu_agent.specs.cad import CadSpec, View, faces, make_cad_spec
 from ivlu_agent.tools.cad_views import Projection, project
 from ivlu_agent.tools.render_cad import build_part, draw_view
-from ivlu_agent.tools.verify_cad import compare_view, read_ink
+from ivlu_agent.tools.verify_cad import compare_view, read_picture
 
 FACE_VIEW = {"top": "top", "bottom": "bottom", "front": "front", "back": "back", "right": "right", "left": "left",
              "base": "top", "upright": "right"}
@@ -155,7 +157,7 @@ def moved_hole(rng: random.Random, spec: CadSpec, index: int, fraction: float | 
 
 def _points(proj: Projection) -> np.ndarray:
     pts = []
-    for line in proj.visible + proj.hidden:
+    for line in proj.drawn + proj.hidden:
         seg = np.hypot(*np.diff(line, axis=0).T)
         cum = np.concatenate([[0.0], np.cumsum(seg)])
         t = np.linspace(0, cum[-1], max(2, int(cum[-1] / 0.25) + 1))
@@ -166,15 +168,78 @@ def _points(proj: Projection) -> np.ndarray:
     return (pts - [(u0 + u1) / 2, (v0 + v1) / 2]) / scale
 
 
-def visibly_different(a: Projection, b: Projection, tol: float = 0.01) -> bool:
-    """True when the two drawings differ by more than 1 % of their size somewhere (Hausdorff distance)."""
+def _outline_points(proj: Projection, pixels: int = 1000) -> np.ndarray:
+    """Boundary of the projected mesh (silhouette with its holes), sampled finely, normalised like _points."""
+    from scipy import ndimage
+
+    from ivlu_agent.tools.cad_views import fill_triangles
+
+    u0, v0, u1, v1 = proj.bounds()
+    scale = pixels / max(u1 - u0, v1 - v0)
+    tri = (proj.triangles - [u0, v0]) * scale
+    mask = fill_triangles(tri, (int((u1 - u0) * scale) + 2, int((v1 - v0) * scale) + 2))
+    ys, xs = np.nonzero(mask & ~ndimage.binary_erosion(mask))
+    pts = np.column_stack([xs, ys]) / scale + [u0, v0]
+    norm = math.sqrt(max(u1 - u0, 1e-6) * max(v1 - v0, 1e-6))
+    return (pts - [(u0 + u1) / 2, (v0 + v1) / 2]) / norm
+
+
+def visibly_different(a: Projection, b: Projection, tol: float = 0.01, shaded: bool = False) -> bool:
+    """True when the two drawings differ by more than 1 % of their size somewhere (Hausdorff distance).
+    For a shaded picture only the silhouette and its holes count."""
     from scipy.spatial import cKDTree
 
-    pa, pb = _points(a), _points(b)
+    pa, pb = (_outline_points(a), _outline_points(b)) if shaded else (_points(a), _points(b))
     return max(cKDTree(pb).query(pa)[0].max(), cKDTree(pa).query(pb)[0].max()) > tol
 
 
 # -- images -------------------------------------------------------------------------------------------------
+
+
+def shaded_png(solid, view: View, size: int = 480, margin: int = 30, supersample: int = 2) -> bytes:
+    """A shaded picture of the view (z-buffered, Lambert-lit triangles): how a renderer or an image
+    generator would show the part, with no lines drawn at all."""
+    from PIL import Image
+
+    from ivlu_agent.tools.cad_views import frame
+
+    normal, right, up = frame(view)
+    verts, tris = solid.tessellate(solid.BoundingBox().DiagonalLength / 3000, 0.15)
+    P = np.array([v.toTuple() for v in verts])
+    T = np.array(tris)
+    uv, depth = np.column_stack([P @ right, P @ up]), P @ normal
+    n = np.cross(P[T[:, 1]] - P[T[:, 0]], P[T[:, 2]] - P[T[:, 0]])
+    length = np.linalg.norm(n, axis=1)
+    keep = length > 1e-12
+    n[keep] /= length[keep, None]
+    light = normal * 0.6 + up * 0.5 + right * 0.3
+    shade = 0.35 + 0.65 * np.abs(n @ (light / np.linalg.norm(light)))
+    u0, v0 = uv.min(0)
+    u1, v1 = uv.max(0)
+    s = (size - 2 * margin) / max(u1 - u0, v1 - v0) * supersample
+    W, H = int((u1 - u0) * s) + 2 * margin * supersample, int((v1 - v0) * s) + 2 * margin * supersample
+    xy = np.column_stack([margin * supersample + (uv[:, 0] - u0) * s, margin * supersample + (v1 - uv[:, 1]) * s])
+    zbuf, img = np.full((H, W), -np.inf), np.full((H, W, 3), 255.0)
+    colour = np.array([150.0, 170.0, 200.0])
+    for t in np.flatnonzero(keep):
+        a, b, c = xy[T[t]]
+        x0, x1 = max(0, int(np.floor(min(a[0], b[0], c[0])))), min(W - 1, int(np.ceil(max(a[0], b[0], c[0]))))
+        y0, y1 = max(0, int(np.floor(min(a[1], b[1], c[1])))), min(H - 1, int(np.ceil(max(a[1], b[1], c[1]))))
+        den = (b[1] - c[1]) * (a[0] - c[0]) + (c[0] - b[0]) * (a[1] - c[1])
+        if x1 < x0 or y1 < y0 or abs(den) < 1e-12:
+            continue
+        X, Y = np.meshgrid(np.arange(x0, x1 + 1) + 0.5, np.arange(y0, y1 + 1) + 0.5)
+        l1 = ((b[1] - c[1]) * (X - c[0]) + (c[0] - b[0]) * (Y - c[1])) / den
+        l2 = ((c[1] - a[1]) * (X - c[0]) + (a[0] - c[0]) * (Y - c[1])) / den
+        l3 = 1 - l1 - l2
+        z = l1 * depth[T[t][0]] + l2 * depth[T[t][1]] + l3 * depth[T[t][2]]
+        sub = zbuf[y0:y1 + 1, x0:x1 + 1]
+        nearer = (l1 >= -1e-9) & (l2 >= -1e-9) & (l3 >= -1e-9) & (z > sub)
+        sub[nearer] = z[nearer]
+        img[y0:y1 + 1, x0:x1 + 1][nearer] = colour * shade[t]
+    buf = io.BytesIO()
+    Image.fromarray(img.astype(np.uint8)).reduce(supersample).save(buf, "PNG")
+    return buf.getvalue()
 
 
 def cairosvg_png(svg: bytes) -> bytes:
@@ -200,7 +265,7 @@ def as_ink(png: bytes, jpeg: bool = False, flip: bool = False, stretch: tuple[fl
     buf = io.BytesIO()
     im.save(buf, "JPEG", quality=85) if jpeg else im.save(buf, "PNG")
     buf.seek(0)
-    return read_ink(buf)
+    return read_picture(buf)
 
 
 def run(n_specs: int, seed: int, sensitivity: bool = False) -> dict:
@@ -214,11 +279,11 @@ def run(n_specs: int, seed: int, sensitivity: bool = False) -> dict:
         holes = [k for k, f in enumerate(spec.features) if f.type in ("hole", "counterbore")]
         primary = View(name=FACE_VIEW[spec.features[holes[0]].face])
         rotated = View(name="rotated", rx=rng.choice([0, 20, 35]), ry=rng.choice([0, 15]), rz=rng.choice([25, 40, 60]))
-        proj = {v.label: project(solid, v) for v in (primary, View(name="iso"), rotated)}
+        proj = {v.label: project(solid, v, mesh=True) for v in (primary, View(name="iso"), rotated)}
 
-        def add(kind: str, view: View, ink: np.ndarray, defect: bool, note: str = "", i=i, spec=spec,
+        def add(kind: str, view: View, picture: tuple, defect: bool, note: str = "", i=i, spec=spec,
                 proj=proj) -> None:
-            match = compare_view(ink, proj[view.label])
+            match = compare_view(picture[0], proj[view.label], picture[1])
             cases.append({"spec": i, "part": spec.part.shape, "view": view.label, "kind": kind, "defect": defect,
                           "flagged": not match.passed, "problems": match.problems, "note": note,
                           "iou": round(match.iou, 3), "recall": round(match.recall, 3)})
@@ -263,6 +328,27 @@ def run(n_specs: int, seed: int, sensitivity: bool = False) -> dict:
         factor = rng.uniform(1.12, 1.18)
         stretch = (factor, 1.0) if i % 2 == 0 else (1.0, factor)
         add("stretched", primary, as_ink(good, stretch=stretch), True, f"{factor:.2f}× {'x' if i % 2 == 0 else 'y'}")
+        shaded = shaded_png(solid, primary)
+        add("correct/shaded", primary, as_ink(shaded), False)
+        add("correct/shaded", View(name="iso"), as_ink(shaded_png(solid, View(name="iso"))), False)
+        if wrong is not None and visibly_different(project(solid, wrong, mesh=True), proj[primary.label], shaded=True):
+            add("shaded: wrong view", primary, as_ink(shaded_png(solid, wrong)), True, f"{wrong.label} given")
+        else:
+            skipped["shaded: wrong view"] += 1
+        if visibly_different(proj[primary.label].mirrored(), proj[primary.label], shaded=True):
+            add("shaded: mirrored", primary, as_ink(shaded, flip=True), True)
+        else:
+            skipped["shaded: mirrored"] += 1
+        if visibly_different(project(solid_without, primary, mesh=True), proj[primary.label], shaded=True):
+            add("shaded: hole missing", primary, as_ink(shaded_png(solid_without, primary)), True)
+        else:
+            skipped["shaded: hole missing"] += 1
+        changed = project(build_part(moved), primary, mesh=True) if moved else None
+        if changed is not None and visibly_different(changed, proj[primary.label], shaded=True):
+            add("shaded: hole moved", primary, as_ink(shaded_png(build_part(moved), primary)), True)
+        else:
+            skipped["shaded: hole moved"] += 1
+        add("shaded: stretched", primary, as_ink(shaded, stretch=stretch), True)
         if not sensitivity:
             continue
         for factor in (1.03, 1.05, 1.08):

@@ -107,6 +107,35 @@ def test_defects_are_caught():
     assert compare_view(np.zeros((50, 50), bool), top).problems == ["the image has no drawing on it"]
 
 
+def flat_picture(spec, name: str, flip: bool = False) -> tuple[np.ndarray, bool]:
+    """A filled silhouette in grey (no lines at all), as an image generator might draw the part."""
+    from ivlu_agent.tools.cad_views import fill_triangles
+    from ivlu_agent.tools.verify_cad import read_picture
+
+    proj = project(build_part(spec), View(name=name), mesh=True)
+    u0, v0, u1, v1 = proj.bounds()
+    s = 400 / max(u1 - u0, v1 - v0)
+    tri = (proj.triangles - [u0, v1]) * [s, -s] + 30
+    mask = fill_triangles(tri, (int((u1 - u0) * s) + 60, int((v1 - v0) * s) + 60))
+    image = Image.fromarray(np.where(mask, 120, 255).astype(np.uint8))
+    if flip:
+        image = image.transpose(Image.FLIP_LEFT_RIGHT)
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    buf.seek(0)
+    return read_picture(buf)
+
+
+def test_shaded_pictures_are_judged_by_their_silhouette():
+    spec = make_cad_spec(part=PLATE, features=HOLES)
+    top = project(build_part(spec), View(name="top"), mesh=True)
+    ink, shaded = flat_picture(spec, "top")
+    assert shaded and compare_view(ink, top, shaded).passed
+    assert not compare_view(*flat_picture(spec, "top", flip=True)[:1], top, True).passed
+    missing = compare_view(flat_picture(make_cad_spec(part=PLATE, features=HOLES[1:]), "top")[0], top, True)
+    assert not missing.passed and any("outlines are missing near (u -15, v 8)" in p for p in missing.problems)
+
+
 def test_a_view_thinner_than_a_line_is_still_judged():
     sheet = make_cad_spec(part={"shape": "box", "length": 500, "width": 300, "height": 0.5},
                           features=[{"type": "hole", "diameter": 20, "at": (100, 50)}])

@@ -61,15 +61,26 @@ def project_point(view: View, p) -> tuple[float, float]:
 
 @dataclass
 class Projection:
-    """A view's edges: polylines of (u, v) millimetres, v up."""
+    """A view's edges: polylines of (u, v) millimetres, v up.
+
+    `visible` holds sharp edges and outlines; `smooth` the visible seams where faces meet
+    tangentially (a fillet's edges), drawn as lines but with no shading step across them.
+    """
 
     view: View
     visible: list[np.ndarray] = field(default_factory=list)
     hidden: list[np.ndarray] = field(default_factory=list)
+    smooth: list[np.ndarray] = field(default_factory=list)
+    triangles: np.ndarray | None = field(default=None, repr=False)  # (n, 3, 2) mm: the solid's mesh, projected
+
+    @property
+    def drawn(self) -> list[np.ndarray]:
+        """Every visible line of a line drawing."""
+        return [*self.visible, *self.smooth]
 
     def bounds(self) -> tuple[float, float, float, float]:
         """(umin, vmin, umax, vmax) of the visible edges, which hold the outline."""
-        pts = np.concatenate(self.visible or self.hidden)
+        pts = np.concatenate(self.drawn or self.hidden)
         return float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()), float(pts[:, 1].max())
 
     def size(self) -> tuple[float, float]:
@@ -78,7 +89,8 @@ class Projection:
 
     def mirrored(self) -> Projection:
         flip = lambda lines: [line * np.array([-1.0, 1.0]) for line in lines]
-        return Projection(self.view, flip(self.visible), flip(self.hidden))
+        triangles = None if self.triangles is None else self.triangles * np.array([-1.0, 1.0])
+        return Projection(self.view, flip(self.visible), flip(self.hidden), flip(self.smooth), triangles)
 
 
 def _polylines(compound, detail: float) -> list[np.ndarray]:
@@ -110,8 +122,9 @@ def _polylines(compound, detail: float) -> list[np.ndarray]:
     return lines
 
 
-def project(shape, view: View) -> Projection:
-    """Hidden-line projection of a CadQuery shape (`cq.Shape` or `cq.Workplane`) into `view`."""
+def project(shape, view: View, mesh: bool = False) -> Projection:
+    """Hidden-line projection of a CadQuery shape (`cq.Shape` or `cq.Workplane`) into `view`;
+    with `mesh`, also its triangles (for silhouettes of shaded pictures)."""
     from OCP.gp import gp_Ax2, gp_Dir, gp_Pnt
     from OCP.HLRAlgo import HLRAlgo_Projector
     from OCP.HLRBRep import HLRBRep_Algo, HLRBRep_HLRToShape
@@ -126,10 +139,14 @@ def project(shape, view: View) -> Projection:
     out = HLRBRep_HLRToShape(algo)
     bb = solid.BoundingBox()
     detail = max(bb.DiagonalLength, 1e-6) / 2000  # chord error: 0.05 % of the part's diagonal
-    visible = [*_polylines(out.VCompound(), detail), *_polylines(out.OutLineVCompound(), detail),
-               *_polylines(out.Rg1LineVCompound(), detail)]
+    visible = [*_polylines(out.VCompound(), detail), *_polylines(out.OutLineVCompound(), detail)]
     hidden = [*_polylines(out.HCompound(), detail), *_polylines(out.OutLineHCompound(), detail)]
-    return Projection(view, visible, hidden)
+    triangles = None
+    if mesh:
+        verts, tris = solid.tessellate(bb.DiagonalLength / 2000, 0.2)
+        points = np.array([v.toTuple() for v in verts])
+        triangles = np.stack([points @ right, points @ np.cross(normal, right)], axis=-1)[np.array(tris)]
+    return Projection(view, visible, hidden, _polylines(out.Rg1LineVCompound(), detail), triangles)
 
 
 # -- drawing polylines in pixels -----------------------------------------------------------------
@@ -185,6 +202,17 @@ def svg_lines(lines: list[np.ndarray], width: float, color: str, dash: tuple[flo
         style += f' stroke-dasharray="{dash[0]:.1f} {dash[1]:.1f}"'
     return "".join(
         f'<polyline {style} points="' + " ".join(f"{x:.2f},{y:.2f}" for x, y in line) + '"/>' for line in lines)
+
+
+def fill_triangles(triangles: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Boolean mask of pixel triangles (n, 3, 2) on a (width, height) canvas: a solid's silhouette."""
+    from PIL import Image, ImageDraw
+
+    canvas = Image.new("L", size, 0)
+    pen = ImageDraw.Draw(canvas)
+    for tri in triangles:
+        pen.polygon([tuple(p) for p in tri], fill=255)
+    return np.asarray(canvas) > 127
 
 
 def rasterise(lines: list[np.ndarray], size: tuple[int, int], width: float) -> np.ndarray:

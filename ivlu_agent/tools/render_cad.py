@@ -157,7 +157,7 @@ class Canvas:
         if hidden and proj.hidden:
             dash = (4 * line_px + 2, 2.5 * line_px + 1)
             self.lines([place(h) for h in proj.hidden], max(1.0, line_px * 0.7), HIDDEN_INK, dash)
-        self.lines([place(v) for v in proj.visible], line_px, INK)
+        self.lines([place(v) for v in proj.drawn], line_px, INK)
 
     def text(self, text: str, x: float, y: float, size: int, anchor: str = "mm", color=DIM_INK) -> list[float]:
         """Draw text anchored PIL-style ('mm', 'rm', 'ms'…); return its pixel box at 1×."""

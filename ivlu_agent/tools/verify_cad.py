@@ -30,7 +30,7 @@ from ..specs.cad import (
     expected_volume,
     load_cad_spec,
 )
-from .cad_views import Placement, Projection, project, rasterise
+from .cad_views import Placement, Projection, fill_triangles, project, rasterise
 
 # Pass thresholds of the view comparison (see docs/cad.md for the evaluation that set them).
 MIN_IOU = 0.90  # filled outline
@@ -43,8 +43,10 @@ ASPECT_TOL = 0.035  # |log(aspect ratio of the image / of the view)|, plus a pix
 # -- reading an image -------------------------------------------------------------------------------
 
 
-def read_ink(path: str) -> np.ndarray:
-    """Boolean mask of the drawing's ink: pixels that differ from the background (the border's colour)."""
+def read_picture(path) -> tuple[np.ndarray, bool]:
+    """(ink, shaded) of an image. Ink is every pixel that differs from the background (the border's
+    colour). In a line drawing the ink is the lines; in a shaded or filled picture (`shaded`: ink
+    covers most of its outline) the ink is the part's silhouette, holes included."""
     from PIL import Image, UnidentifiedImageError
     from scipy import ndimage
 
@@ -64,7 +66,11 @@ def read_ink(path: str) -> np.ndarray:
     if n:
         sizes = ndimage.sum(ink, labels, range(1, n + 1))
         ink &= np.isin(labels, 1 + np.flatnonzero(sizes >= 3))
-    return ink
+    return ink, bool(ink.any()) and ink.sum() >= 0.6 * _fill(ink).sum()
+
+
+def read_ink(path) -> np.ndarray:
+    return read_picture(path)[0]
 
 
 def stroke_width(ink: np.ndarray) -> float:
@@ -101,12 +107,13 @@ class ViewMatch:
     extra: float = 0.0
     chamfer: float = 1.0
     hidden_drawn: bool = False
+    shaded: bool = False
     problems: list[str] = field(default_factory=list)
 
     def details(self) -> dict:
         return {"iou": round(self.iou, 4), "aspect_ratio": round(self.aspect, 4), "edge_recall": round(self.recall, 4),
                 "worst_edge": round(self.worst_edge, 4), "extra_ink": round(self.extra, 4),
-                "chamfer": round(self.chamfer, 4), "hidden_lines_drawn": self.hidden_drawn}
+                "chamfer": round(self.chamfer, 4), "hidden_lines_drawn": self.hidden_drawn, "shaded": self.shaded}
 
 
 def _resample(line: np.ndarray, step: float = 1.0) -> np.ndarray:
@@ -130,9 +137,34 @@ def _fill(mask: np.ndarray) -> np.ndarray:
     return ndimage.binary_fill_holes(closed | mask)
 
 
-def compare_view(ink: np.ndarray, proj: Projection) -> ViewMatch:
-    """Compare an ink mask with a projection, normalising scale and translation by the outline's box.
+def _boundary(mask: np.ndarray) -> np.ndarray:
+    from scipy import ndimage
 
+    return mask & ~ndimage.binary_erosion(mask, structure=np.ones((3, 3)))
+
+
+def _pieces(mask: np.ndarray) -> list[np.ndarray]:
+    """The connected pieces of a mask as (x, y) pixel lists."""
+    from scipy import ndimage
+
+    labels, n = ndimage.label(mask, structure=np.ones((3, 3)))
+    if not n:
+        return []
+    ys, xs = np.nonzero(labels)
+    order = np.argsort(labels[ys, xs], kind="stable")
+    ids = labels[ys, xs][order]
+    cuts = np.flatnonzero(np.diff(ids)) + 1
+    return [np.column_stack([x, y]).astype(float)
+            for x, y in zip(np.split(xs[order], cuts), np.split(ys[order], cuts))]
+
+
+def compare_view(ink: np.ndarray, proj: Projection, shaded: bool = False) -> ViewMatch:
+    """Compare a picture with a projection, normalising scale and translation by the outline's box.
+
+    A line drawing (`ink` = its lines) is compared edge by edge with the projection's visible
+    edges, and with its hidden edges when the picture draws them. A shaded picture (`ink` = its
+    silhouette) is compared outline by outline, holes included, with the silhouette of the solid's
+    mesh (`proj` needs `triangles`): crease lines cannot be relied on under unknown lighting.
     The scale is the geometric mean of the two axes' scales, so a stretched image keeps its wrong
     aspect ratio instead of being fitted away.
     """
@@ -141,7 +173,9 @@ def compare_view(ink: np.ndarray, proj: Projection) -> ViewMatch:
     ys, xs = np.nonzero(ink)
     if xs.size < 20:
         return ViewMatch(False, 0.0, problems=["the image has no drawing on it"])
-    width = stroke_width(ink)
+    if shaded and proj.triangles is None:
+        raise ValueError("a shaded picture needs the projection's mesh: project(..., mesh=True)")
+    width = 1.0 if shaded else stroke_width(ink)
     x0, x1, y0, y1 = xs.min(), xs.max(), ys.min(), ys.max()
     w_px, h_px = max(1.0, x1 - x0 + 1 - width), max(1.0, y1 - y0 + 1 - width)
     u0, v0, u1, v1 = proj.bounds()
@@ -156,51 +190,51 @@ def compare_view(ink: np.ndarray, proj: Projection) -> ViewMatch:
         scale = math.sqrt((w_px / w_mm) * (h_px / h_mm))
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     place = Placement(scale, u0, v1, cx - w_mm * scale / 2, cy - h_mm * scale / 2)
-    visible = [place(line) for line in proj.visible]
-    hidden = [place(line) for line in proj.hidden]
     size = (ink.shape[1], ink.shape[0])
-    vis_mask = rasterise(visible, size, max(1.0, width))
-    ref_mask = vis_mask | rasterise(hidden, size, max(1.0, width))
-    to_ink = ndimage.distance_transform_edt(~ink)
-    to_ref = ndimage.distance_transform_edt(~ref_mask)
-    to_vis = ndimage.distance_transform_edt(~vis_mask)
     diag = math.hypot(w_px, h_px)
     tol = max(2.0, 0.75 * width + 1.0, 0.012 * diag)
 
-    # Edge coverage: how much of each expected edge has ink near it.
-    def coverage(lines: list[np.ndarray], away_from_visible: bool) -> list[tuple[float, float, np.ndarray]]:
-        out = []
-        for line in lines:
-            pts = _resample(line)
-            if away_from_visible:
-                pts = pts[_lookup(to_vis, pts) > tol]
-            if len(pts) < 2:
-                continue
-            out.append((float(np.mean(_lookup(to_ink, pts) <= tol)), float(len(pts)), pts))
-        return out
+    if shaded:
+        silhouette = fill_triangles(np.stack([place(t) for t in proj.triangles]) if len(proj.triangles) else
+                                    np.zeros((0, 3, 2)), size)
+        lines, expected, optional = _boundary(ink), _pieces(_boundary(silhouette)), []
+        ref_mask, filled_img, filled_ref = _boundary(silhouette), ink, silhouette
+        hidden_drawn = False
+    else:
+        visible = [place(line) for line in proj.drawn]
+        hidden = [place(line) for line in proj.hidden]
+        vis_mask = rasterise(visible, size, max(1.0, width))
+        ref_mask = vis_mask | rasterise(hidden, size, max(1.0, width))
+        to_vis = ndimage.distance_transform_edt(~vis_mask)
+        lines, expected = ink, [_resample(line) for line in visible]
+        optional = [pts[_lookup(to_vis, pts) > tol] for pts in (_resample(line) for line in hidden)]
+        filled_img, filled_ref = _fill(ink), _fill(vis_mask)
+    to_ink = ndimage.distance_transform_edt(~lines)
+    to_ref = ndimage.distance_transform_edt(~ref_mask)
 
-    vis_cov = coverage(visible, False)
-    hid_cov = coverage(hidden, True)
-    hid_len = sum(n for _, n, _ in hid_cov)
-    hidden_drawn = hid_len > 0 and sum(c * n for c, n, _ in hid_cov) / hid_len >= 0.5
-    required = vis_cov + (hid_cov if hidden_drawn else [])
-    total = sum(n for _, n, _ in required) or 1.0
-    recall = sum(c * n for c, n, _ in required) / total
-    long_edges = [(c, n, p) for c, n, p in required if n >= 2 * tol]
+    # Edge coverage: how much of each expected edge (or outline) has ink near it.
+    def coverage(groups: list[np.ndarray]) -> list[tuple[float, float, np.ndarray]]:
+        return [(float(np.mean(_lookup(to_ink, pts) <= tol)), float(len(pts)), pts) for pts in groups if len(pts) >= 2]
+
+    exp_cov = coverage(expected)
+    if not shaded:
+        opt_cov = coverage(optional)
+        opt_len = sum(n for _, n, _ in opt_cov)
+        hidden_drawn = opt_len > 0 and sum(c * n for c, n, _ in opt_cov) / opt_len >= 0.5
+        if hidden_drawn:
+            exp_cov += opt_cov
+    total = sum(n for _, n, _ in exp_cov) or 1.0
+    recall = sum(c * n for c, n, _ in exp_cov) / total
+    long_edges = [(c, n, p) for c, n, p in exp_cov if n >= 2 * tol]
     worst = min(long_edges, key=lambda e: e[0]) if long_edges else (1.0, 0.0, None)
 
-    far = ink & (to_ref > tol)
-    extra = float(far.sum()) / float(ink.sum())
-    biggest = 0
-    if far.any():
-        labels, n = ndimage.label(far, structure=np.ones((3, 3)))
-        biggest = int(np.max(ndimage.sum(far, labels, range(1, n + 1))))
-
-    filled_img, filled_ref = _fill(ink), _fill(vis_mask)
+    far = lines & (to_ref > tol)
+    extra = float(far.sum()) / float(lines.sum() or 1)
+    biggest = max((len(p) for p in _pieces(far)), default=0)
     iou = float((filled_img & filled_ref).sum()) / float((filled_img | filled_ref).sum() or 1)
     aspect = (w_px / h_px) / (w_mm / h_mm)
-    ref_pts = np.concatenate([p for _, _, p in vis_cov]) if vis_cov else np.zeros((0, 2))
-    chamfer = (float(np.mean(_lookup(to_ink, ref_pts))) if len(ref_pts) else 0.0) + float(np.mean(to_ref[ink]))
+    ref_pts = np.concatenate([p for _, _, p in exp_cov]) if exp_cov else np.zeros((0, 2))
+    chamfer = (float(np.mean(_lookup(to_ink, ref_pts))) if len(ref_pts) else 0.0) + float(np.mean(to_ref[lines]))
     chamfer = chamfer / 2 / diag
 
     def where(pts: np.ndarray) -> str:
@@ -209,51 +243,58 @@ def compare_view(ink: np.ndarray, proj: Projection) -> ViewMatch:
 
     problems = []
     if thin:
-        thin_px, expected = (h_px, h_mm * scale) if thin == "v" else (w_px, w_mm * scale)
-        if thin_px > expected + 2 * width + 2:
-            problems.append(f"it is {thin_px:.0f} px across where the view is {expected:.1f} px (wrong aspect ratio)")
+        thin_px, expected_px = (h_px, h_mm * scale) if thin == "v" else (w_px, w_mm * scale)
+        if thin_px > expected_px + 2 * width + 2:
+            problems.append(f"it is {thin_px:.0f} px across where the view is {expected_px:.1f} px "
+                            "(wrong aspect ratio)")
     elif abs(math.log(aspect)) > ASPECT_TOL + 1.5 / min(w_px, h_px):
         problems.append(f"its aspect ratio is {aspect:.2f}× the view's (stretched "
                         f"{'horizontally' if aspect > 1 else 'vertically'})")
     if iou < MIN_IOU and not thin:
-        problems.append(f"its outline differs from the view's (filled-outline IoU {iou:.2f})")
+        problems.append(f"its {'silhouette' if shaded else 'outline'} differs from the view's "
+                        f"({'' if shaded else 'filled-outline '}IoU {iou:.2f})")
     if recall < MIN_RECALL or worst[0] < MIN_EDGE:
         near = f" near {where(worst[2])}" if worst[2] is not None and worst[0] < MIN_EDGE else ""
-        problems.append(f"expected edges are missing{near} (edge recall {recall:.2f}, "
-                        f"worst edge {worst[0]:.2f})")
+        problems.append(f"expected {'outlines' if shaded else 'edges'} are missing{near} "
+                        f"({'outline' if shaded else 'edge'} recall {recall:.2f}, worst {worst[0]:.2f})")
     if extra > MAX_EXTRA or biggest > 4 * tol * max(width, 1.0):
         ys_f, xs_f = np.nonzero(far)
-        problems.append(f"it has lines the view does not have near {where(np.column_stack([xs_f, ys_f]))} "
-                        f"({extra:.1%} of the ink)")
+        problems.append(f"it has {'outlines' if shaded else 'lines'} the view does not have near "
+                        f"{where(np.column_stack([xs_f, ys_f]))} ({extra:.1%} of the {'outline' if shaded else 'ink'})")
     score = max(0.0, min(1.0, iou * recall * (1.0 - extra)))
-    return ViewMatch(not problems, score, iou, aspect, recall, worst[0], extra, chamfer, hidden_drawn, problems)
+    return ViewMatch(not problems, score, iou, aspect, recall, worst[0], extra, chamfer, hidden_drawn, shaded,
+                     problems)
 
 
-def _alternatives(ink: np.ndarray, solid, view: View, proj: Projection) -> str:
+def _alternatives(ink: np.ndarray, shaded: bool, solid, view: View, proj: Projection) -> str:
     """On a failed match, name what the image looks like instead (mirrored, or another view)."""
-    if compare_view(ink, proj.mirrored()).passed:
+    if compare_view(ink, proj.mirrored(), shaded).passed:
         return " It matches the mirror image of this view."
     for name in ORTHO_VIEWS:
-        if name != view.name and compare_view(ink, project(solid, View(name=name))).passed:
+        if name != view.name and compare_view(ink, project(solid, View(name=name), mesh=shaded), shaded).passed:
             return f" It matches the {name} view instead."
     return ""
 
 
 def check_view(s: CadSpec, solid, view: View, image_path: str, projection: Projection | None = None) -> dict:
-    """Verdict for one raster against one named view of the spec's part."""
-    proj = projection or project(solid, view)
-    ink = read_ink(image_path)
-    match = compare_view(ink, proj)
+    """Verdict for one raster (a line drawing or a shaded picture) against one named view of the part."""
+    ink, shaded = read_picture(image_path)
+    proj = projection if projection is not None and (projection.triangles is not None or not shaded) else \
+        project(solid, view, mesh=shaded)
+    match = compare_view(ink, proj, shaded)
+    kind = "shaded picture" if shaded else "line drawing"
     verdict = {"verifier": f"cad.view.{view.label}", "passed": match.passed, "score": round(match.score, 4),
-               "checked": f"the image against the {view.words} of the part (edges and filled outline, "
+               "checked": f"the image ({kind}) against the {view.words} of the part "
+                          f"({'silhouette and hole outlines' if shaded else 'edges and filled outline'}, "
                           "scale and position normalised)",
                "details": match.details()}
     if match.passed:
-        verdict["message"] = (f"The image shows the {view.words}: IoU {match.iou:.2f}, "
-                              f"edge recall {match.recall:.2f}, extra ink {match.extra:.1%}.")
+        verdict["message"] = (f"The {kind} shows the {view.words}: IoU {match.iou:.2f}, "
+                              f"{'outline' if shaded else 'edge'} recall {match.recall:.2f}, "
+                              f"extra {match.extra:.1%}.")
     else:
         verdict["message"] = (f"The image is not the {view.words}: " + "; ".join(match.problems) + "."
-                              + _alternatives(ink, solid, view, proj))
+                              + _alternatives(ink, shaded, solid, view, proj))
     return verdict
 
 
