@@ -66,7 +66,7 @@ def read_picture(path) -> tuple[np.ndarray, bool]:
     if n:
         sizes = ndimage.sum(ink, labels, range(1, n + 1))
         ink &= np.isin(labels, 1 + np.flatnonzero(sizes >= 3))
-    return ink, bool(ink.any()) and ink.sum() >= 0.6 * _fill(ink).sum()
+    return ink, bool(ink.any() and ink.sum() >= 0.6 * _fill(ink).sum())
 
 
 def read_ink(path) -> np.ndarray:
@@ -113,7 +113,8 @@ class ViewMatch:
     def details(self) -> dict:
         return {"iou": round(self.iou, 4), "aspect_ratio": round(self.aspect, 4), "edge_recall": round(self.recall, 4),
                 "worst_edge": round(self.worst_edge, 4), "extra_ink": round(self.extra, 4),
-                "chamfer": round(self.chamfer, 4), "hidden_lines_drawn": self.hidden_drawn, "shaded": self.shaded}
+                "chamfer": round(self.chamfer, 4), "hidden_lines_drawn": bool(self.hidden_drawn),
+                "shaded": bool(self.shaded)}
 
 
 def _resample(line: np.ndarray, step: float = 1.0) -> np.ndarray:
@@ -220,7 +221,7 @@ def compare_view(ink: np.ndarray, proj: Projection, shaded: bool = False) -> Vie
     if not shaded:
         opt_cov = coverage(optional)
         opt_len = sum(n for _, n, _ in opt_cov)
-        hidden_drawn = opt_len > 0 and sum(c * n for c, n, _ in opt_cov) / opt_len >= 0.5
+        hidden_drawn = bool(opt_len > 0 and sum(c * n for c, n, _ in opt_cov) / opt_len >= 0.5)
         if hidden_drawn:
             exp_cov += opt_cov
     total = sum(n for _, n, _ in exp_cov) or 1.0
@@ -262,8 +263,8 @@ def compare_view(ink: np.ndarray, proj: Projection, shaded: bool = False) -> Vie
         problems.append(f"it has {'outlines' if shaded else 'lines'} the view does not have near "
                         f"{where(np.column_stack([xs_f, ys_f]))} ({extra:.1%} of the {'outline' if shaded else 'ink'})")
     score = max(0.0, min(1.0, iou * recall * (1.0 - extra)))
-    return ViewMatch(not problems, score, iou, aspect, recall, worst[0], extra, chamfer, hidden_drawn, shaded,
-                     problems)
+    return ViewMatch(not problems, float(score), float(iou), float(aspect), float(recall), float(worst[0]),
+                     float(extra), float(chamfer), hidden_drawn, shaded, problems)
 
 
 def _alternatives(ink: np.ndarray, shaded: bool, solid, view: View, proj: Projection) -> str:
