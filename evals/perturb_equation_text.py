@@ -5,8 +5,9 @@ with one defect. The verifier always gets the *correct* spec and the image, as i
 image drawn wrong (by a generator, or by a renderer bug). A defect is detected when any verdict
 fails; a correct render is a false alarm when any verdict fails.
 
-- equation: 32 hand-picked formulas and 100 random ones (polynomials, powers, derivatives); defects are a changed exponent (a digit in a superscript) and a changed
-  sign (the first + or − flipped, or a − inserted after '=').
+- equation: 32 hand-picked formulas and 100 random ones (polynomials, powers, derivatives);
+  defects are a changed exponent (a digit in a superscript) and a changed sign (the first + or −
+  flipped, or a − inserted after '=').
 - text (Latin): posters, labels and panels; the defect is one misspelt word (two neighbouring
   letters swapped, or one letter replaced).
 - text (CJK): the same layouts in Chinese (with some Latin and digits); the defect replaces one
@@ -165,11 +166,13 @@ PHRASES = ["How plants turn light into sugar", "Energy flows through every livin
 LABELS = ["Mitochondrion", "Nucleus", "Chloroplast", "Cell membrane", "Ribosome", "Vacuole", "Cytoplasm",
           "Golgi apparatus", "Anode", "Cathode", "Electrolyte", "Resistor", "Capacitor", "Battery", "Lens",
           "Focal point", "Retina", "Cornea", "Epicentre", "Magma chamber"]
-CJK_TOPICS = ["光合作用", "细胞呼吸", "板块构造", "水循环", "牛顿定律", "化学键", "电路", "自然选择", "太阳系",
-              "酸和碱", "遗传", "热力学", "生态系统", "原子结构", "波动", "元素周期表", "细胞分裂", "磁场",
+CJK_TOPICS = ["光合作用", "细胞呼吸", "板块构造", "水循环", "牛顿定律", "化学键", "电路", "自然选择",
+              "太阳系", "酸和碱", "遗传", "热力学", "生态系统", "原子结构", "波动", "元素周期表",
+              "细胞分裂", "磁场",
               "气候变化", "人体心脏"]
 CJK_PHRASES = ["植物如何把光变成糖", "能量在细胞中流动", "大陆每年漂移几厘米", "蒸发、凝结和降水",
-               "力等于质量乘以加速度", "原子共享或转移电子", "电流从高电位流向低电位", "有利于生存的性状被保留",
+               "力等于质量乘以加速度", "原子共享或转移电子", "电流从高电位流向低电位",
+               "有利于生存的性状被保留",
                "八大行星绕太阳运行", "指示剂随酸碱度变色", "显性和隐性基因", "热量总是从高温流向低温",
                "生产者、消费者和分解者", "质子、中子和电子", "振幅、波长和频率", "按原子序数排列的元素",
                "有丝分裂产生两个相同的细胞", "同极相斥，异极相吸", "温室气体吸收热量", "四个心腔推动血液循环"]
@@ -193,7 +196,8 @@ def misspell(text: str, rng: random.Random) -> str:
 
 def change_hanzi(text: str, rng: random.Random) -> str:
     """One Chinese character replaced by a different common one."""
-    common = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说"
+    common = ("的一是在不了有和人这中大为上个国我以要他时来用们生到"
+              "作地于出就分对成会可主发年动同工也能下过子说")
     spots = [i for i, ch in enumerate(text) if "\u4e00" <= ch <= "\u9fff"]
     i = rng.choice(spots)
     return text[:i] + rng.choice([c for c in common if c != text[i]]) + text[i + 1:]
@@ -204,8 +208,10 @@ def text_specs(cjk: bool) -> list[dict]:
     specs = []
     for i, (topic, phrase) in enumerate(zip(topics, phrases)):
         specs.append({"kind": "text", "layout": "poster", "heading": topic, "subheading": phrase})
-        body = phrase + ("。" if cjk else ".") + " " + phrases[(i + 7) % len(phrases)] + ("。" if cjk else ".")
-        specs.append({"kind": "text", "layout": "panel", "heading": topics[(i + 3) % len(topics)], "body": body})
+        stop = "。" if cjk else "."
+        body = phrase + stop + " " + phrases[(i + 7) % len(phrases)] + stop
+        specs.append({"kind": "text", "layout": "panel", "heading": topics[(i + 3) % len(topics)],
+                      "body": body})
         label = topic if cjk else LABELS[i]
         specs.append({"kind": "text", "layout": "label", "heading": label})
     return specs
@@ -233,10 +239,12 @@ def run_text(tmp: Path) -> list[dict]:
                 started = time.perf_counter()
                 verdicts = verify_text(spec, {"main.png": str(path)}, out["meta"])
                 ocr = next(v for v in verdicts if v["verifier"] == "text.ocr")
-                rows.append({"layout": spec["layout"], "text": spec[role], "drawn": drawn[role], "defect": label,
+                rows.append({"layout": spec["layout"], "text": spec[role], "drawn": drawn[role],
+                             "defect": label,
                              "failed": _failed(verdicts), "word_accuracy": ocr["details"]["word_accuracy"],
                              "ned": ocr["details"]["ned"], "verify_s": time.perf_counter() - started})
-        summary = summarise(rows, "text, CJK (RapidOCR)" if cjk else "text, Latin (tesseract, RapidOCR second)")
+        name = "text, CJK (RapidOCR)" if cjk else "text, Latin (tesseract, RapidOCR second)"
+        summary = summarise(rows, name)
         correct = [r for r in rows if r["defect"] == "correct"]
         summary["correct_word_accuracy"] = round(sum(r["word_accuracy"] for r in correct) / len(correct), 4)
         summary["correct_ned"] = round(sum(r["ned"] for r in correct) / len(correct), 4)
@@ -257,7 +265,8 @@ def main() -> int:
             results.extend(run_text(Path(tmp)))
     for r in results:
         print(f"{r['set']}: {r['correct']} correct, {r['defective']} defective; detection "
-              f"{r['detection_rate']:.1%} ({r['detection_by_defect']}), false alarms {r['false_alarm_rate']:.1%}")
+              f"{r['detection_rate']:.1%} ({r['detection_by_defect']}), "
+              f"false alarms {r['false_alarm_rate']:.1%}")
         for fa in r["false_alarms"]:
             print("   false alarm:", fa)
         for m in r["missed"]:

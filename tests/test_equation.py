@@ -28,7 +28,7 @@ def test_quadratic_formula_end_to_end(agent, tmp_path):
     a, b, c, x = sympy.symbols("a b c x")
     for branch in parse_latex(step.spec["latex"]):
         assert sympy.simplify((a * x**2 + b * x + c).subs(x, branch.rhs)) == 0
-    plus, minus = safe_sympify(step.spec["expected"])
+    plus, _ = safe_sympify(step.spec["expected"])
     assert sympy.simplify(plus.rhs - (-b + sympy.sqrt(b**2 - 4 * a * c)) / (2 * a)) == 0
     assert verdicts["equation.glyphs"].details["read"].lower() == "x=-bb2-4ac2a"
     assert (tmp_path / "out" / "figure.png").is_file() and (tmp_path / "out" / "figure.svg").is_file()
@@ -46,6 +46,16 @@ def test_named_formulas_and_raw_latex_in_one_request(planner):
     plan = planner.plan("Euler's identity and the Pythagorean theorem and $E = m c^{2}$", [], [])
     assert [s.name for s in plan.steps] == ["typeset E = m c^{2}", "Euler's identity", "Pythagorean theorem"]
     assert plan.steps[1].i_is_imaginary and plan.steps[1].check == "identity"
+
+
+@pytest.mark.parametrize("request_, latex", [
+    ("factor x^3 - x", r"x^{3} - x = x \left(x - 1\right) \left(x + 1\right)"),
+    ("integrate 1/(1+x^2) from 0 to 1", r"\int_{0}^{1} \frac{1}{x^{2} + 1}\, dx = \frac{\pi}{4}"),
+    ("differentiate t^2 e^t with respect to t", r"\frac{d}{dt}\left(t^{2} e^{t}\right) = t^{2} e^{t} + 2 t e^{t}"),
+])
+def test_task_phrases(planner, request_, latex):
+    (step,) = planner.plan(request_, [], []).steps
+    assert step.latex == latex
 
 
 @pytest.mark.parametrize("request_, message", [
@@ -73,7 +83,8 @@ def test_cli_verify_equation(tmp_path, capsys):
     from ivlu_agent.tools.render_equation import render_equation
 
     png = tmp_path / "pythagoras.png"
-    png.write_bytes(render_equation({"kind": "equation", "latex": "a^{2} + b^{2} = c^{2}"})["files"][0]["data"])
+    out = render_equation({"kind": "equation", "latex": "a^{2} + b^{2} = c^{2}"})
+    png.write_bytes(out["files"][0]["data"])
     assert main(["verify", str(png), "--equation", "a^{2} + b^{2} = c^{2}", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["passed"] is True
     assert main(["verify", str(png), "--equation", "a^{2} + b^{3} = c^{2}"]) == 1

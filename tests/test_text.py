@@ -21,7 +21,8 @@ def test_poster_end_to_end(agent, tmp_path):
     (step,) = result.steps
     assert step.spec["heading"] == "Photosynthesis" and step.spec["subheading"] == "How plants make sugar"
     ocr = next(v for v in step.verdicts if v.verifier == "text.ocr")
-    assert [s["text"] for s in ocr.details["strings"] if s["read"]] == ["Photosynthesis", "How plants make sugar"]
+    read = [s["text"] for s in ocr.details["strings"] if s["read"]]
+    assert read == ["Photosynthesis", "How plants make sugar"]
     assert ocr.details["word_accuracy"] == 1.0 and ocr.details["ned"] == 0.0
     assert (tmp_path / "out" / "panels" / "s1-main.png").is_file()
 
@@ -51,7 +52,8 @@ def test_cli(tmp_path, capsys):
     from ivlu_agent.tools.render_text import render_text
 
     png = tmp_path / "label.png"
-    png.write_bytes(render_text({"kind": "text", "layout": "label", "heading": "Mitochondrion"})["files"][0]["data"])
+    out = render_text({"kind": "text", "layout": "label", "heading": "Mitochondrion"})
+    png.write_bytes(out["files"][0]["data"])
     assert main(["verify", str(png), "--text", "Mitochondrion", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["verdicts"][0]["details"]["word_accuracy"] == 1.0
     assert main(["verify", str(png), "--text", "Mitochondria"]) == 1

@@ -59,5 +59,6 @@ class EquationSpec(StepSpec):
         if "equation.glyphs" in failed or "equation.render" in failed:
             bigger = [size for size in FONT_LADDER if size > self.font_size]
             if bigger:
-                return self.model_copy(update={"font_size": bigger[0]}), f"enlarged the font to {bigger[0]} pt"
+                changed = self.model_copy(update={"font_size": bigger[0]})
+                return changed, f"enlarged the font to {bigger[0]} pt"
         return None

@@ -24,16 +24,19 @@ class TextSpec(StepSpec):
     layout: Literal["poster", "label", "panel"] = Field(
         default="poster", description="poster: title, subtitle and body centred; label: one boxed line; "
                                       "panel: a framed box with a title bar and body text.")
-    heading: str = Field(default="", max_length=200, description="Poster title, panel title or the label's text.")
+    heading: str = Field(default="", max_length=200,
+                         description="Poster title, panel title or the label's text.")
     subheading: str = Field(default="", max_length=300, description="Poster subtitle (poster only).")
     body: str = Field(default="", max_length=1500,
                       description="Body text; a line break starts a new paragraph.")
     width: int = Field(default=0, ge=0, le=MAX_CANVAS,
-                       description="Canvas width in pixels; 0 picks the layout's default (labels fit their text).")
-    height: int = Field(default=0, ge=0, le=MAX_CANVAS, description="Canvas height in pixels; 0 fits the text.")
+                       description="Canvas width in pixels; 0 picks the layout's default "
+                                   "(labels fit their text).")
+    height: int = Field(default=0, ge=0, le=MAX_CANVAS,
+                        description="Canvas height in pixels; 0 fits the text.")
     font_size: int = Field(default=0, ge=0, le=240,
-                           description="Heading size in pixels (subtitle 0.58×, body 0.42×); 0 picks the layout's "
-                                       "default. Shrunk as far as `min_font_size` to fit.")
+                           description="Heading size in pixels (subtitle 0.58×, body 0.42×); 0 picks the "
+                                       "layout's default. Shrunk as far as `min_font_size` to fit.")
     min_font_size: int = Field(default=18, ge=MIN_READABLE_PX, le=120,
                                description="No text is drawn smaller than this many pixels.")
 

@@ -18,7 +18,7 @@ MARGIN_EM = 0.5  # white border around the formula, in ems of the base font size
 def mathtext_error(latex: str, error: Exception) -> IvluError:
     detail = " ".join(str(error).split())
     return IvluError(f"Malformed LaTeX {latex!r}: {detail[:300]}",
-                     "LaTeX in matplotlib's mathtext subset (\\frac, \\sqrt, ^, _, \\int, \\sum, Greek letters…)",
+                     "LaTeX in matplotlib's mathtext subset (\\frac, \\sqrt, ^, _, \\int, \\sum, Greek…)",
                      "fix the braces or commands; TeX packages and environments are not available")
 
 
@@ -64,7 +64,8 @@ def layout(latex: str, font_size: int, dpi: int = DPI) -> dict:
         owner[alone > 32] = len(glyphs)
         np.maximum(ink, alone, out=ink)
         glyphs.append({"char": chr(g.num), "size": float(g.fontsize),
-                       "box": [ox + g.metrics.xmin, oy - g.metrics.ymax, ox + g.metrics.xmax, oy - g.metrics.ymin],
+                       "box": [ox + g.metrics.xmin, oy - g.metrics.ymax,
+                               ox + g.metrics.xmax, oy - g.metrics.ymin],
                        "baseline": float(oy)})
     rects = []
     for x, y, w, h in shifted.rects:  # fraction bars and radical overlines, as mathtext draws them

@@ -55,7 +55,7 @@ def check_drawable(text: str) -> None:
         raise IvluError(f"No font here can draw {''.join(missing[:8])!r} "
                         f"({', '.join(f'U+{ord(c):04X}' for c in missing[:8])}).",
                         "English, Chinese, digits and math symbols (DejaVu Sans and Noto Sans CJK)",
-                        "remove or replace those characters (scripts such as Devanagari or Thai have no font here)")
+                        "remove or replace those characters (Devanagari or Thai, say, have no font here)")
 
 
 @lru_cache(maxsize=64)
@@ -191,7 +191,8 @@ def fit(s: TextSpec) -> Layout:
     while True:
         for width in widths:
             if not width:  # a label: as wide as its text, within the largest canvas
-                longest = max(width_of(t, r == "heading", max(s.min_font_size, round(heading_px * ROLE_SCALE[r])))
+                longest = max(width_of(t, r == "heading",
+                                       max(s.min_font_size, round(heading_px * ROLE_SCALE[r])))
                               for r, t in s.strings())
                 width = min(MAX_CANVAS, int(longest) + 2 * max(16, round(0.04 * (longest + 64))) + 2)
             laid = _arrange(s, heading_px, width)
@@ -208,7 +209,8 @@ def fit(s: TextSpec) -> Layout:
     raise IvluError(
         f"The text ({chars} characters) does not fit {canvas} even at {s.min_font_size} px without clipping"
         + (" (a single word is wider than the canvas)" if laid is None else "") + ".",
-        f"text that fits at {s.min_font_size} px or more on a canvas of at most {MAX_CANVAS} × {MAX_CANVAS} px",
+        f"text that fits at {s.min_font_size} px or more on a canvas of at most "
+        f"{MAX_CANVAS} × {MAX_CANVAS} px",
         "shorten the text, split it over several panels, or allow a larger canvas")
 
 
@@ -232,7 +234,8 @@ def draw(laid: Layout, layout: str) -> tuple[bytes, bytes, list[dict]]:
                    f'stroke="rgb{RULE}" stroke-width="2"/>')
         if laid.bar:
             pen.rectangle([2, 2, laid.width - 3, laid.bar], fill=PANEL_BAR)
-            svg.append(f'<rect x="2" y="2" width="{laid.width - 5}" height="{laid.bar - 2}" fill="rgb{PANEL_BAR}"/>')
+            svg.append(f'<rect x="2" y="2" width="{laid.width - 5}" height="{laid.bar - 2}" '
+                       f'fill="rgb{PANEL_BAR}"/>')
     if layout == "label":
         pen.rounded_rectangle([1, 1, laid.width - 2, laid.height - 2], radius=laid.margin // 2, outline=RULE,
                               width=2)

@@ -30,7 +30,9 @@ from .read_text import read_text
 
 # -- parsing: model-written text is data, never code -----------------------------------------------
 
-_SYMPY_CALLS = ["Symbol", "Integer", "Rational", "Float", "Add", "Mul", "Pow", "Eq", "Equality", "Unequality", "StrictLessThan", "LessThan", "StrictGreaterThan", "GreaterThan", "Ne", "Lt", "Le", "Gt", "Ge", "Tuple", "sin", "cos", "tan", "cot", "sec", "csc", "asin", "acos", "atan", "acot", "sinh", "cosh", "tanh", "exp", "log", "sqrt", "Abs", "factorial", "binomial", "Derivative", "Integral", "Sum", "Product", "Limit", "Max", "Min", "Function"]
+_SYMPY_CALLS = set("""Symbol Integer Rational Float Add Mul Pow Eq Equality Unequality StrictLessThan LessThan
+StrictGreaterThan GreaterThan Ne Lt Le Gt Ge Tuple sin cos tan cot sec csc asin acos atan acot sinh cosh tanh
+exp log sqrt Abs factorial binomial Derivative Integral Sum Product Limit Max Min Function""".split())
 _SYMPY_CONSTANTS = {"pi": "pi", "E": "E", "I": "I", "oo": "oo", "zoo": "zoo", "nan": "nan"}
 _RELATIONS = {"Eq", "Equality", "Unequality", "Ne", "StrictLessThan", "LessThan", "StrictGreaterThan",
               "GreaterThan", "Lt", "Le", "Gt", "Ge"}
@@ -257,7 +259,7 @@ def holds(s: EquationSpec, drawn) -> tuple[bool, str, dict]:
         if not isinstance(rel, Equality):
             return False, f"'{s.check}' needs an equation with '=', got {rel}", details
         if s.check == "identity":
-            ok, how = is_zero(rel.lhs - rel.rhs)
+            ok, _ = is_zero(rel.lhs - rel.rhs)
             if not ok:
                 rest = sympy.simplify((rel.lhs - rel.rhs).doit())
                 return False, f"the two sides differ by {rest}, so the identity is false", details
@@ -271,7 +273,8 @@ def holds(s: EquationSpec, drawn) -> tuple[bool, str, dict]:
             integrand, var = integrals[0].function, integrals[0].limits[0][0]
             ok, _ = is_zero(sympy.diff(rel.rhs, var) - integrand)
             if not ok:
-                return False, f"d/d{var} of the right side is {sympy.diff(rel.rhs, var)}, not {integrand}", details
+                slope = sympy.diff(rel.rhs, var)
+                return False, f"d/d{var} of the right side is {slope}, not {integrand}", details
         elif s.check == "solves":
             if not s.solves:
                 return False, "check 'solves' needs the polynomial in `solves`", details
@@ -390,7 +393,8 @@ def slot(g: dict) -> tuple[float, float, float, float]:
     so a '+' drawn where a '−' belongs is seen whole."""
     em = g["size"] * DPI / 72
     x0, y0, x1, y1 = g["box"]
-    return x0 - 1, min(y0 - 1, g["baseline"] - SLOT_ASCENT * em), x1 + 1, max(y1 + 1, g["baseline"] + SLOT_DESCENT * em)
+    top, bottom = g["baseline"] - SLOT_ASCENT * em, g["baseline"] + SLOT_DESCENT * em
+    return x0 - 1, min(y0 - 1, top), x1 + 1, max(y1 + 1, bottom)
 
 
 def glyph_strip(gray, owner, glyphs: list[dict], mapping, em_px: int, gap_em: float):
@@ -485,7 +489,8 @@ def check_glyphs(s: EquationSpec, image_path: str) -> dict:
         for n, (em_px, gap_em) in enumerate(STRIP_VARIANTS if readable else []):
             path = Path(tmp) / f"strip{n}.png"
             glyph_strip(gray, owner, readable, mapping, em_px, gap_em).save(path)
-            reads.append("".join(w["text"] for w in read_text(path, "tesseract", psm=7, whitelist=OCR_ALPHABET)))
+            words = read_text(path, "tesseract", psm=7, whitelist=OCR_ALPHABET)
+            reads.append("".join(w["text"] for w in words))
             if fold(reads[-1]) == fold(expected):
                 break
     read = reads[-1] if reads else ""
@@ -506,8 +511,9 @@ def check_glyphs(s: EquationSpec, image_path: str) -> dict:
     if want_f != read_f:
         for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, want_f, read_f, autojunk=False).get_opcodes():
             if op != "equal":
-                problems.append(f"'{expected[i1:i2]}' read as '{read_f[j1:j2]}'" if op == "replace" else
-                                f"'{expected[i1:i2]}' not read" if op == "delete" else f"extra '{read_f[j1:j2]}'")
+                want_part, read_part = expected[i1:i2], read_f[j1:j2]
+                problems.append(f"'{want_part}' read as '{read_part}'" if op == "replace" else
+                                f"'{want_part}' not read" if op == "delete" else f"extra '{read_part}'")
     if bad_shapes:
         problems.append("symbol(s) " + " ".join(bad_shapes) + " do not match their shape")
     shape_part = f" and {len(shapes)} symbol(s) by shape" if shapes else ""

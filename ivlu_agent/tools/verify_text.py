@@ -124,7 +124,8 @@ def closest_line(wanted: str, text: str) -> str:
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         return ""
-    return max(lines, key=lambda line: difflib.SequenceMatcher(None, normalise(wanted), normalise(line)).ratio())
+    target = normalise(wanted)
+    return max(lines, key=lambda line: difflib.SequenceMatcher(None, target, normalise(line)).ratio())
 
 
 def read_back(image_path: str, strings: list[tuple[str, str]], smallest_px: int | None = None) -> dict:
@@ -201,12 +202,14 @@ def check_fit(s: TextSpec, image_path: str, meta: dict) -> dict:
         if line["px"] < s.min_font_size:
             problems.append(f"the line {line['text'][:40]!r} is {line['px']} px, under {s.min_font_size} px")
     if s.layout == "poster":
-        edge = np.concatenate([gray[:3].ravel(), gray[-3:].ravel(), gray[:, :3].ravel(), gray[:, -3:].ravel()])
+        edge = np.concatenate([gray[:3].ravel(), gray[-3:].ravel(), gray[:, :3].ravel(),
+                               gray[:, -3:].ravel()])
         if (edge < 128).any():
             problems.append("ink touches the edge of the canvas (clipped text)")
     ok = not problems
     return {"verifier": "text.fit", "passed": ok, "score": 1.0 if ok else 0.0,
-            "checked": f"all {len(meta.get('lines', []))} lines fit the {w} × {h} canvas at ≥ {s.min_font_size} px",
+            "checked": f"all {len(meta.get('lines', []))} lines fit the {w} × {h} canvas at "
+                       f"≥ {s.min_font_size} px",
             "message": (f"{len(meta.get('lines', []))} line(s) fit the canvas." if ok else
                         "Text does not fit: " + "; ".join(problems[:4]) + "."),
             "details": {"px": meta.get("px", {}), "width": w, "height": h}}

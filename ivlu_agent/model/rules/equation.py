@@ -36,21 +36,23 @@ NAMED: dict[str, Named] = {
     "pythagorean theorem": Named("Pythagorean theorem", r"a^{2} + b^{2} = c^{2}", "Eq(a**2 + b**2, c**2)"),
     "euler's identity": Named("Euler's identity", r"e^{i\pi} + 1 = 0", "Eq(exp(I*pi) + 1, 0)", "identity",
                               i_is_imaginary=True),
-    "euler's formula": Named("Euler's formula", r"e^{i x} = \cos x + i \sin x", "Eq(exp(I*x), cos(x) + I*sin(x))",
-                             "identity", i_is_imaginary=True),
+    "euler's formula": Named("Euler's formula", r"e^{i x} = \cos x + i \sin x",
+                             "Eq(exp(I*x), cos(x) + I*sin(x))", "identity", i_is_imaginary=True),
     "mass-energy equivalence": Named("mass–energy equivalence", r"E = m c^{2}", "Eq(Symbol('E'), m*c**2)"),
     "newton's second law": Named("Newton's second law", r"F = m a", "Eq(F, m*a)"),
     "area of a circle": Named("area of a circle", r"A = \pi r^{2}", "Eq(A, pi*r**2)"),
     "circumference of a circle": Named("circumference of a circle", r"C = 2 \pi r", "Eq(C, 2*pi*r)"),
     "ideal gas law": Named("ideal gas law", r"P V = n R T", "Eq(P*V, n*R*T)"),
-    "difference of squares": Named("difference of squares", r"a^{2} - b^{2} = \left(a + b\right)\left(a - b\right)",
+    "difference of squares": Named("difference of squares",
+                                   r"a^{2} - b^{2} = \left(a + b\right)\left(a - b\right)",
                                    "Eq(a**2 - b**2, (a + b)*(a - b))", "identity"),
     "binomial square": Named("square of a sum", r"\left(a + b\right)^{2} = a^{2} + 2 a b + b^{2}",
                              "Eq((a + b)**2, a**2 + 2*a*b + b**2)", "identity"),
     "sum of the first n integers": Named("sum of the first n integers",
                                          r"\sum_{k=1}^{n} k = \frac{n \left(n + 1\right)}{2}",
                                          "Eq(Sum(k, Tuple(k, 1, n)), n*(n + 1)/2)", "identity"),
-    "kinetic energy": Named("kinetic energy", r"E_{k} = \frac{1}{2} m v^{2}", "Eq(Symbol('E_{k}'), m*v**2/2)"),
+    "kinetic energy": Named("kinetic energy", r"E_{k} = \frac{1}{2} m v^{2}",
+                            "Eq(Symbol('E_{k}'), m*v**2/2)"),
     "law of cosines": Named("law of cosines", r"c^{2} = a^{2} + b^{2} - 2 a b \cos\gamma",
                             "Eq(c**2, a**2 + b**2 - 2*a*b*cos(gamma))"),
     "ohm's law": Named("Ohm's law", r"V = I R", "Eq(V, Symbol('I')*R)"),
@@ -67,10 +69,13 @@ ALIASES: dict[str, str] = {
     "quadratic formula": "quadratic formula", "quadratic equation formula": "quadratic formula",
     "pythagorean theorem": "pythagorean theorem", "pythagoras' theorem": "pythagorean theorem",
     "pythagoras's theorem": "pythagorean theorem", "pythagoras theorem": "pythagorean theorem",
-    "pythagoras": "pythagorean theorem", "euler's identity": "euler's identity", "euler identity": "euler's identity",
-    "eulers identity": "euler's identity", "euler's formula": "euler's formula", "euler formula": "euler's formula",
-    "mass-energy equivalence": "mass-energy equivalence", "mass–energy equivalence": "mass-energy equivalence",
-    "e=mc^2": "mass-energy equivalence", "e = mc^2": "mass-energy equivalence", "e=mc²": "mass-energy equivalence",
+    "pythagoras": "pythagorean theorem", "euler's identity": "euler's identity",
+    "euler identity": "euler's identity", "eulers identity": "euler's identity",
+    "euler's formula": "euler's formula", "euler formula": "euler's formula",
+    "mass-energy equivalence": "mass-energy equivalence",
+    "mass–energy equivalence": "mass-energy equivalence",
+    "e=mc^2": "mass-energy equivalence", "e = mc^2": "mass-energy equivalence",
+    "e=mc²": "mass-energy equivalence",
     "newton's second law": "newton's second law", "newtons second law": "newton's second law",
     "area of a circle": "area of a circle", "circle area": "area of a circle",
     "circumference of a circle": "circumference of a circle", "ideal gas law": "ideal gas law",
@@ -80,29 +85,33 @@ ALIASES: dict[str, str] = {
     "sum of the first n natural numbers": "sum of the first n integers",
     "kinetic energy": "kinetic energy", "law of cosines": "law of cosines", "cosine rule": "law of cosines",
     "ohm's law": "ohm's law", "ohms law": "ohm's law", "pythagorean identity": "pythagorean identity",
-    "coulomb's law": "coulomb's law", "coulombs law": "coulomb's law", "gaussian integral": "gaussian integral",
+    "coulomb's law": "coulomb's law", "coulombs law": "coulomb's law",
+    "gaussian integral": "gaussian integral",
     "suvat": "uniform acceleration", "equation of motion": "uniform acceleration",
 }
 _ALIAS_RE = re.compile(r"(?<![\w'])(" + "|".join(re.escape(a) for a in sorted(ALIASES, key=len, reverse=True))
-                       + r")(?![\w])", re.IGNORECASE)
-_LEAD = r"(?:^|\b(?:draw|show|write|typeset|render|give|display|compute|find|take|me|the|a|an|its)\s+)*"
+                       + r")(?![\w])", re.I)
 _VAR = r"(?:\s*,?\s*(?:with respect to|w\.?\s?r\.?\s?t\.?)\s+(?P<wrt>[a-zA-Z]))?"
 TASKS = [
     ("identity", re.compile(r"\b(?:show|prove|verify|check|confirm)\s+that\s+(?P<src>.+?)\s+"
-                            r"(?:simplifies to|reduces to|is equal to|equals|is the same as|=)\s+(?P<tgt>.+)$", re.IGNORECASE)),
+                            r"(?:simplifies to|reduces to|is equal to|equals|is the same as|=)\s+"
+                            r"(?P<tgt>.+)$", re.I)),
     ("derivative", re.compile(r"\b(?:(?:first\s+)?derivative|differentiate|d/d(?P<dv>[a-z]))(?:\s+of)?\s+"
-                              r"(?P<src>.+?)" + _VAR + r"\s*$", re.IGNORECASE)),
-    ("integral", re.compile(r"\b(?:(?:indefinite\s+|definite\s+)?integral|integrate|antiderivative)(?:\s+of)?\s+"
+                              r"(?P<src>.+?)" + _VAR + r"\s*$", re.I)),
+    ("integral", re.compile(r"\b(?:(?:indefinite\s+|definite\s+)?integral|integrate|antiderivative)"
+                            r"(?:\s+of)?\s+"
                             r"(?P<src>.+?)(?:\s*\bd(?P<dv>[a-z]))?(?:\s+(?:from|between)\s+(?P<lo>\S+)\s+"
-                            r"(?:to|and)\s+(?P<hi>\S+))?" + _VAR + r"\s*$", re.IGNORECASE)),
-    ("simplify", re.compile(r"\bsimplify\s+(?P<src>.+)$", re.IGNORECASE)),
-    ("expand", re.compile(r"\bexpand\s+(?P<src>.+)$", re.IGNORECASE)),
-    ("factor", re.compile(r"\bfactori?[sz]e?\s+(?P<src>.+)$", re.IGNORECASE)),
+                            r"(?:to|and)\s+(?P<hi>\S+))?" + _VAR + r"\s*$", re.I)),
+    ("simplify", re.compile(r"\bsimplify\s+(?P<src>.+)$", re.I)),
+    ("expand", re.compile(r"\bexpand\s+(?P<src>.+)$", re.I)),
+    ("factor", re.compile(r"\bfactor(?:i[sz]e)?\s+(?P<src>.+)$", re.I)),
 ]
 DOLLARS = re.compile(r"\$(?P<latex>[^$]{1,400})\$")
-BARE_LATEX = re.compile(r"\b(?:latex|typeset|equation|formula)\s*:?\s+(?P<latex>\S*\\[a-zA-Z]+.*)$", re.IGNORECASE)
-GENERIC = re.compile(r"\b(?:formula|equation|identity|theorem|law)s?\b", re.IGNORECASE)
-NOT_MINE = re.compile(r"\b(?:plot|chart|histogram|graph of|flowchart|tree|molecule|structure of)\b", re.IGNORECASE)
+BARE_LATEX = re.compile(r"\b(?:latex|typeset|equation|formula)\s*:?\s+(?P<latex>\S*\\[a-zA-Z]+.*)$",
+                        re.I)
+GENERIC = re.compile(r"\b(?:formula|equation|identity|theorem|law)s?\b", re.I)
+NOT_MINE = re.compile(r"\b(?:plot|chart|histogram|graph of|flowchart|tree|molecule|structure of)\b",
+                      re.I)
 
 
 def _strip(text: str) -> str:
@@ -120,7 +129,8 @@ class EquationRule:
             return True
         if any(pattern.search(clause) for _, pattern in TASKS):
             return True
-        return bool(GENERIC.search(clause)) and not NOT_MINE.search(clause) and not re.search(r"['\"“‘]", clause)
+        quoted = re.search(r"['\"“‘]", clause)
+        return bool(GENERIC.search(clause)) and not NOT_MINE.search(clause) and not quoted
 
     def owns(self, clause: str) -> bool:
         """A whole clause that is one equation request (its maths may contain 'and' or commas)."""
@@ -139,8 +149,9 @@ class EquationRule:
         rest = DOLLARS.sub(" ", clause)
         for m in _ALIAS_RE.finditer(rest):
             named = NAMED[ALIASES[m.group(1).lower()]]
-            steps.append(self._spec(ctx, named.title, task="named", latex=named.latex, expected=named.expected,
-                                    check=named.check, solves=named.solves, name=named.title,
+            steps.append(self._spec(ctx, named.title, task="named", latex=named.latex,
+                                    expected=named.expected, check=named.check, solves=named.solves,
+                                    name=named.title,
                                     i_is_imaginary=named.i_is_imaginary, e_is_euler=named.e_is_euler))
         rest = _ALIAS_RE.sub(" ", rest)
         if not steps:
@@ -163,8 +174,8 @@ class EquationRule:
             if groups.get("hi"):
                 fields["lower"], fields["upper"] = _strip(groups["lo"]), _strip(groups["hi"])
             if not fields["source"]:
-                raise IvluError(f"No expression after '{kind}' in {clause!r}.", "e.g. 'the derivative of x^3 sin x'",
-                                "add the expression")
+                raise IvluError(f"No expression after '{kind}' in {clause!r}.",
+                                "e.g. 'the derivative of x^3 sin x'", "add the expression")
             title = {"identity": f"{fields['source']} = {fields.get('rhs', '')}"}.get(
                 kind, f"{kind} of {fields['source']}")
             steps.append(self._spec(ctx, title, name=title, **fields))
@@ -176,7 +187,8 @@ class EquationRule:
                             "or LaTeX between dollar signs such as '$E = mc^2$'",
                             "name one of those formulas or write it in LaTeX")
         ctx.reasoning.append("Equations (SymPy-checked):\n" + "\n".join(
-            f"- {s.name or s.latex}: ${s.latex}$" + (f" ({s.check})" if s.check != "none" else "") for s in steps))
+            f"- {s.name or s.latex}: ${s.latex}$" + (f" ({s.check})" if s.check != "none" else "")
+            for s in steps))
         return steps
 
     @staticmethod
@@ -188,11 +200,12 @@ class EquationRule:
     def follow_up(self, clause: str, previous: list[dict], ctx: PlanContext) -> list[EquationSpec] | None:
         """'make it bigger' / 'larger' on a thread whose last turn drew equations."""
         eqs = [s for s in previous if s["kind"] == "equation"]
-        if not eqs or not re.search(r"\b(bigger|larger|enlarge)\b", clause, re.IGNORECASE):
+        if not eqs or not re.search(r"\b(bigger|larger|enlarge)\b", clause, re.I):
             return None
         steps = []
         for old in eqs:
             spec = EquationSpec.model_validate(old)
-            steps.append(spec.model_copy(update={"id": "", "font_size": min(120, round(spec.font_size * 1.5))}))
+            bigger = min(120, round(spec.font_size * 1.5))
+            steps.append(spec.model_copy(update={"id": "", "font_size": bigger}))
         ctx.reasoning.append(f"Redrawing {len(steps)} equation(s) 1.5× larger")
         return steps

@@ -15,8 +15,8 @@ from .base import PlanContext
 
 FIT = "ivlu_agent.tools.render_text:fit_check"
 # Quoted strings. A single quote opens after a non-letter and may hold apostrophes (Don't, Euler's).
-QUOTED = re.compile(r"""(?<!\w)'(?P<a>(?:[^']|'(?=\w))+)'(?!\w)|"(?P<b>[^"]+)"|“(?P<c>[^”]+)”|‘(?P<d>[^’]+)’"""
-                    r"""|「(?P<e>[^」]+)」|『(?P<f>[^』]+)』""")
+QUOTED = re.compile(r"""(?<!\w)'(?P<a>(?:[^']|'(?=\w))+)'(?!\w)|"(?P<b>[^"]+)"|“(?P<c>[^”]+)”"""
+                    r"""|‘(?P<d>[^’]+)’|「(?P<e>[^」]+)」|『(?P<f>[^』]+)』""")
 LAYOUTS = [
     ("poster", re.compile(r"\b(?:poster|banner|sign|flyer|title card|cover)s?\b|海报|横幅")),
     ("panel", re.compile(r"\b(?:panel|box|card|callout|note)s?\b|面板|文本框")),
@@ -26,21 +26,22 @@ ROLES = [
     ("subheading", re.compile(r"\b(?:sub-?title|sub-?heading|tagline|strapline)d?\b|副标题")),
     ("heading", re.compile(r"\b(?:titled|title|heading|headline|header|called|named|label(?:led|ed)?)\b"
                            r"|(?<!副)标题")),
-    ("body", re.compile(r"\b(?:text|body|reading|reads|saying|says|content|contents|lines?|paragraphs?|bullets?)\b"
+    ("body", re.compile(r"\b(?:text|body|reading|reads|saying|says|contents?|lines?|paragraphs?|bullets?)\b"
                         r"|内容|正文|文字")),
 ]
-WRITE = re.compile(r"\b(?:write|text)\b|写", re.IGNORECASE)
-SIZE = re.compile(r"\b(?P<w>\d{3,4})\s*(?:x|×|by)\s*(?P<h>\d{2,4})\s*(?:px|pixels?)?\b", re.IGNORECASE)
+WRITE = re.compile(r"\b(?:write|text)\b|写", re.I)
+SIZE = re.compile(r"\b(?P<w>\d{3,4})\s*(?:x|×|by)\s*(?P<h>\d{2,4})\s*(?:px|pixels?)?\b", re.I)
 FILLER = set("""a an the with and of in on its it that which is are as at to for by saying reading reads says
 called named titled title subtitle heading subheading headline header tagline text body content contents line
-lines paragraph paragraphs bullet bullets draw make create render show write give me please poster posters banner
-sign flyer card cover panel box callout note label labelled labeled tag sticker badge px pixels x by big small
-large chinese english""".split())
+lines paragraph paragraphs bullet bullets draw make create render show write give me please poster posters
+banner sign flyer card cover panel box callout note label labelled labeled tag sticker badge px pixels x by
+big small large chinese english""".split())
 
 
 def quoted(clause: str) -> list[tuple[int, int, str]]:
     """(start, end, text) of every quoted string, in order."""
-    return [(m.start(), m.end(), next(g for g in m.groups() if g is not None)) for m in QUOTED.finditer(clause)]
+    return [(m.start(), m.end(), next(g for g in m.groups() if g is not None))
+            for m in QUOTED.finditer(clause)]
 
 
 def layout_of(clause: str) -> str | None:
@@ -70,15 +71,16 @@ class TextRule:
         if not strings:
             raise IvluError(f"No quoted text in {clause!r}.", "the exact text in quotes, e.g. "
                             "\"a poster titled 'Photosynthesis'\"", "put the words to draw in quotes")
-        layout = layout_of(clause) or ("label" if len(strings) == 1 and len(strings[0][2]) <= 60 else "poster")
+        short = len(strings) == 1 and len(strings[0][2]) <= 60
+        layout = layout_of(clause) or ("label" if short else "poster")
         roles: dict[str, list[str]] = {"heading": [], "subheading": [], "body": []}
         previous_end = 0
         for start, end, text in strings:
             before = clause[previous_end:start].lower()
             role = next((name for name, p in ROLES if p.search(before)), None)
-            if role is None or (role != "body" and roles[role]):
-                role = "heading" if not roles["heading"] else (
-                    "subheading" if layout == "poster" and not roles["subheading"] and not roles["body"] else "body")
+            if role is None or (role != "body" and roles[role]):  # by position: title, subtitle, body
+                subtitle_free = layout == "poster" and not roles["subheading"] and not roles["body"]
+                role = "heading" if not roles["heading"] else ("subheading" if subtitle_free else "body")
             if layout == "label":
                 role = "heading"
             roles[role].append(text.strip())
@@ -110,7 +112,8 @@ class TextRule:
             if len(text) > limit:
                 raise IvluError(
                     f"The {role} has {len(text)} characters: too long for any canvas "
-                    f"(a {role} is at most {limit} characters, drawn on at most {MAX_CANVAS} × {MAX_CANVAS} px).",
+                    f"(a {role} is at most {limit} characters, drawn on at most "
+                    f"{MAX_CANVAS} × {MAX_CANVAS} px).",
                     f"a {role} of at most {limit} characters", "shorten it or split it over several panels")
 
     def follow_up(self, clause: str, previous: list[dict], ctx: PlanContext) -> list[TextSpec] | None:
