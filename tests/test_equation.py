@@ -31,7 +31,10 @@ def test_quadratic_formula_end_to_end(agent, tmp_path):
     plus, _ = safe_sympify(step.spec["expected"])
     assert sympy.simplify(plus.rhs - (-b + sympy.sqrt(b**2 - 4 * a * c)) / (2 * a)) == 0
     assert verdicts["equation.glyphs"].details["read"].lower() == "x=-bb2-4ac2a"
-    assert (tmp_path / "out" / "figure.png").is_file() and (tmp_path / "out" / "figure.svg").is_file()
+    import cairosvg
+
+    png = cairosvg.svg2png(url=str(tmp_path / "out" / "figure.svg"))  # the composed SVG is well formed
+    assert png.startswith(b"\x89PNG") and (tmp_path / "out" / "figure.png").is_file()
 
 
 def test_planner_computes_and_checks(planner):

@@ -17,7 +17,8 @@ def test_png_and_svg_of_the_quadratic_formula():
     im = Image.open(io.BytesIO(files["main.png"]["data"])).convert("L")
     assert im.size == (out["meta"]["width"], out["meta"]["height"])
     assert im.getextrema()[0] < 50 and im.getpixel((0, 0)) == 255  # black ink on a white border
-    assert b"<svg" in files["main.svg"]["data"] and b"<path" in files["main.svg"]["data"]
+    svg = files["main.svg"]["data"]
+    assert b"<svg" in svg and b"<path" in svg and b"xlink:href" not in svg  # nests in the composed SVG
     assert out["meta"]["glyphs"] == "x=−b±√b2−4ac2a"
 
 

@@ -92,7 +92,8 @@ def to_svg(latex: str, font_size: int, width: int, height: int, margin: int, dpi
     buf = io.BytesIO()
     with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "ivlu"}):
         fig.savefig(buf, format="svg", dpi=dpi, metadata={"Date": None})
-    return buf.getvalue()
+    # Plain `href` (SVG 2): the composed figure nests this document and declares no xlink namespace.
+    return buf.getvalue().replace(b"xlink:href=", b"href=")
 
 
 def render_equation(spec: dict) -> dict:
