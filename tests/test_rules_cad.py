@@ -23,7 +23,8 @@ def test_plate_with_two_holes(planner):
     assert [(f.type, f.face, f.at, f.diameter, f.depth) for f in step.features] == [
         ("hole", "top", (-20, 0), 6, None), ("hole", "top", (20, 0), 6, None)]
     assert [v.label for v in step.views] == ["front", "top", "right"]
-    assert step.caption() == "60 × 40 × 8 mm plate with 2 × Ø6 mm through hole"
+    assert step.name == "60 × 40 × 8 mm plate with 2 × Ø6 mm through hole"
+    assert step.caption() == "60 × 40 × 8 mm plate, 2 holes"
 
 
 def test_l_bracket_with_a_hole_in_each_leg(planner):

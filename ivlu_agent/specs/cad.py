@@ -258,7 +258,15 @@ class CadSpec(StepSpec):
         return self
 
     def caption(self) -> str:
-        return self.title or self.name or describe_part(self)
+        """Short enough to sit under a panel: '60 × 40 × 8 mm plate, 2 holes' (`name` has the details)."""
+        if self.title:
+            return self.title
+        counts: dict[str, int] = {}
+        for f in self.features:
+            word = {"counterbore": "counterbored hole"}.get(f.type, f.type)
+            counts[word] = counts.get(word, 0) + 1
+        extras = ", ".join(f"{n} {w}{'s' if n > 1 else ''}" for w, n in counts.items())
+        return describe_part(self, features=False) + (f", {extras}" if extras else "")
 
     def refine(self, verdicts: list[Verdict], attempt: int) -> tuple[CadSpec, str] | None:
         raster = [v for v in verdicts if not v.passed and v.verifier.startswith(("cad.view", "cad.sheet"))]
@@ -441,7 +449,7 @@ def feature_words(f) -> str:
     return f"{f.size:g} mm chamfer on the {f.edges} edges"
 
 
-def describe_part(s: CadSpec, noun: str | None = None) -> str:
+def describe_part(s: CadSpec, noun: str | None = None, features: bool = True) -> str:
     """The part in words, e.g. '60 × 40 × 8 mm plate with 2 × Ø6 mm through hole'."""
     p = s.part
     if isinstance(p, Box):
@@ -455,6 +463,8 @@ def describe_part(s: CadSpec, noun: str | None = None) -> str:
         base = f"{p.length:g} × {p.width:g} × {p.thickness:g} mm L bracket, {p.height:g} mm high"
     else:
         base = f"{len(p.points)}-sided prism, {p.height:g} mm high"
+    if not features:
+        return base
     counts: dict[str, int] = {}
     for f in s.features:
         counts[feature_words(f)] = counts.get(feature_words(f), 0) + 1
