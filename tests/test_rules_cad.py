@@ -110,6 +110,9 @@ def test_claims_new_parts_not_references():
     assert rule.claims("a plate with two holes")  # to say what is missing
     assert not rule.claims("show the bracket rotated 30° about z")
     assert not rule.claims("draw caffeine")
+    for other_kind in ("bar chart of 2019–2023 sales 3, 5, 4, 6, 8", "a box plot of 1, 2, 3",
+                       "a poster titled 'Block party 2024'", "the pin diagram of a 555 timer with 8 pins"):
+        assert not rule.claims(other_kind), other_kind
     assert rule.owns("cylinder diameter 20 height 30 with an axial 6 mm hole, front and top views")
     assert not rule.owns("a 60x40x8 plate and caffeine")
 

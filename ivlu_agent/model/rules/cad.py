@@ -30,7 +30,7 @@ PARTS = [
     ("l_bracket", r"\bl[\s-]?brackets?\b|\bangle brackets?\b|\bbrackets?\b"),
     ("tube", r"\b(?:tubes?|pipes?|sleeves?|bushings?|spacers?)\b"),
     ("hex", r"\bhex(?:agon(?:al)?)?(?:\s+(?:prism|bar|nut|block))?\b"),
-    ("cylinder", r"\b(?:cylinders?|rods?|discs?|disks?|pucks?|shafts?|pins?|round bar)\b"),
+    ("cylinder", r"\b(?:cylinders?|rods?|discs?|disks?|pucks?|shafts?|round bar)\b"),
     ("box", r"\b(?:plates?|blocks?|box(?:es)?|slabs?|cuboids?|bars?|bricks?)\b"),
 ]
 PART_RE = re.compile("|".join(f"(?:{p})" for _, p in PARTS))
@@ -50,7 +50,7 @@ only same again top bottom front back left right side plan end rear underside is
 upright leg legs face faces surface edge edges corner corners outline vertical upper lower length long
 width wide height high tall thickness thick deep depth diameter radius outer inner outside inside od id
 bore across flats af hex hexagon hexagonal prism nut plate plates block blocks box boxes slab cuboid bar
-bars brick cylinder cylinders rod rods disc disk puck shaft pin round tube tubes pipe sleeve bushing
+bars brick cylinder cylinders rod rods disc disk puck shaft round tube tubes pipe sleeve bushing
 spacer bracket brackets l hole holes bores through blind drilled axial centre middle centred central
 counterbore counterbored counterbores slot slots pocket pockets recess boss bosses fillet fillets filleted
 rounded rounds chamfer chamfers chamfered bevelled beveled apart spaced between circle bolt pitch pcd is
@@ -462,12 +462,13 @@ def plan_part(text: str, notes: list[str] | None = None) -> CadSpec:
     rotated = take_rotations(w)
     projection = take_projection(w)
     views = take_views(w)
-    found = PART_RE.search(w.text)
+    nouns = part_nouns(w.text)
+    found = nouns[0] if nouns else None
     if not found:
         raise IvluError(f"No part named in {text!r}.", "a plate, block, cylinder, tube, L bracket or hex prism",
                         "say what the part is, e.g. 'a 60 x 40 x 8 mm plate'")
     kind = next(k for k, p in PARTS if re.fullmatch(p, found.group()))
-    others = [m.group() for m in PART_RE.finditer(w.text) if m.start() != found.start()]
+    others = [m.group() for m in nouns[1:]]
     if others:
         raise IvluError(f"More than one part in {text!r} ({found.group()}, {', '.join(others)}).",
                         "one part per clause", "separate the parts with ';'")
@@ -503,18 +504,27 @@ def _references_part(clause: str) -> bool:
     return bool(re.search(r"\b(?:it|them|the\s+(?:\w+\s+)?(?:" + PART_RE.pattern + "))", clause.lower()))
 
 
+SIZE_CUE = re.compile(rf"{NUM}\s*(?:mm|cm)\b|{NUM}\s*x\s*{NUM}|\bdiameter\b|\bradius\b|\bacross flats\b|"
+                      r"\b(?:length|width|thickness|height|thick|wide|long|high|tall)\b")
+NOT_A_PART = re.compile(r"\s*(?:charts?|plots?|graphs?|diagrams?|codes?|lines?)\b")  # a bar chart, a box plot
+
+
+def part_nouns(text: str) -> list[re.Match]:
+    """Part nouns in normalised text, not counting 'bar chart', 'box plot' and the like."""
+    return [m for m in PART_RE.finditer(text) if not NOT_A_PART.match(text[m.end():])]
+
+
 class CadRule:
     """Parts described in words: base solid, holes, slots, pockets, bosses, fillets, views, rotations."""
 
     name = "cad"
 
     def claims(self, clause: str) -> bool:
-        t = normalise(clause)
-        if not PART_RE.search(t):
+        t = normalise(re.sub(r"'[^']*'|\"[^\"]*\"|“[^”]*”|‘[^’]*’", " ", clause))  # quoted text is not a size
+        if not part_nouns(t):
             return False
-        sizes = re.sub(rf"{NUM}\s*deg\b|{NUM}\s*(?:about|around)", " ", t)
         new_part = re.search(r"\b(?:a|an|one)\s+(?:[\w.-]+\s+){0,6}?(?:" + PART_RE.pattern + ")", t)
-        return bool(re.search(r"\d", sizes)) or (bool(new_part) and not _references_part(clause))
+        return bool(SIZE_CUE.search(t)) or (bool(new_part) and not _references_part(clause))
 
     def owns(self, clause: str) -> bool:
         """The whole clause is about one part (when another rule also claims it, e.g. for a '20')."""
