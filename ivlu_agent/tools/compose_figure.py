@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import math
 from pathlib import Path
 
 from .canvas import font, nested_svg, svg_text
@@ -18,29 +17,31 @@ def compose_figure(panels: list[dict], max_columns: int = 3, panel_size: int = 4
 
     n = len(panels)
     columns = min(max_columns, n)
-    rows = math.ceil(n / columns)
     images = [Image.open(p["png"]).convert("RGB") for p in panels]
-    # Keep each panel's aspect ratio; a row of wide panels (reactions) gets the whole width.
-    cell_w = panel_size if all(im.width <= im.height * 1.3 for im in images) else panel_size * 2
+    # Each cell keeps its panel's aspect ratio (a CAD sheet or reaction is wide, a molecule square).
     cell_h = panel_size
-    width = columns * cell_w + (columns + 1) * PAD
-    height = rows * (cell_h + CAPTION + 2 * PAD) + PAD
+    widths = [int(cell_h * min(max(im.width / im.height, 0.75), 3.0)) for im in images]
+    rows = [list(range(i, min(i + columns, n))) for i in range(0, n, columns)]
+    width = max(sum(widths[i] for i in row) + (len(row) + 1) * PAD for row in rows)
+    height = len(rows) * (cell_h + CAPTION + 2 * PAD) + PAD
     figure = Image.new("RGB", (width, height), "white")
     pen = ImageDraw.Draw(figure)
     svg_parts = ['<rect width="100%" height="100%" fill="#fff"/>']
-    for i, (panel, im) in enumerate(zip(panels, images)):
-        r, c = divmod(i, columns)
-        x0 = PAD + c * (cell_w + PAD)
+    for r, row in enumerate(rows):
+        x0 = PAD + (width - sum(widths[i] for i in row) - (len(row) + 1) * PAD) // 2
         y0 = PAD + r * (cell_h + CAPTION + 2 * PAD)
-        scale = min(cell_w / im.width, cell_h / im.height)
-        w, h = max(1, int(im.width * scale)), max(1, int(im.height * scale))
-        px, py = x0 + (cell_w - w) // 2, y0 + (cell_h - h) // 2
-        figure.paste(im.resize((w, h), Image.LANCZOS), (px, py))
-        caption = f"({chr(ord('a') + i)}) {panel['caption']}" if n > 1 else panel["caption"]
-        pen.text((x0 + cell_w / 2, y0 + cell_h + PAD), caption, fill="black", font=font(CAPTION), anchor="mt")
-        if panel.get("svg"):
-            svg_parts.append(nested_svg(Path(panel["svg"]).read_text(), px, py, w, h))
-        svg_parts.append(svg_text(caption, x0 + cell_w / 2, y0 + cell_h + PAD + CAPTION, CAPTION))
+        for i in row:
+            panel, im, cell_w = panels[i], images[i], widths[i]
+            scale = min(cell_w / im.width, cell_h / im.height)
+            w, h = max(1, int(im.width * scale)), max(1, int(im.height * scale))
+            px, py = x0 + (cell_w - w) // 2, y0 + (cell_h - h) // 2
+            figure.paste(im.resize((w, h), Image.LANCZOS), (px, py))
+            caption = f"({chr(ord('a') + i)}) {panel['caption']}" if n > 1 else panel["caption"]
+            pen.text((x0 + cell_w / 2, y0 + cell_h + PAD), caption, fill="black", font=font(CAPTION), anchor="mt")
+            if panel.get("svg"):
+                svg_parts.append(nested_svg(Path(panel["svg"]).read_text(), px, py, w, h))
+            svg_parts.append(svg_text(caption, x0 + cell_w / 2, y0 + cell_h + PAD + CAPTION, CAPTION))
+            x0 += cell_w + PAD
     buf = io.BytesIO()
     figure.save(buf, "PNG")
     files = [{"name": "figure.png", "mime": "image/png", "data": buf.getvalue()}]
@@ -48,4 +49,4 @@ def compose_figure(panels: list[dict], max_columns: int = 3, panel_size: int = 4
         svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
                f'viewBox="0 0 {width} {height}">' + "".join(svg_parts) + "</svg>")
         files.append({"name": "figure.svg", "mime": "image/svg+xml", "data": svg.encode()})
-    return {"files": files, "meta": {"columns": columns, "rows": rows}}
+    return {"files": files, "meta": {"columns": columns, "rows": len(rows)}}

@@ -160,7 +160,7 @@ def take_views(w: Words) -> list[View]:
     if w.take(r"\bthree\s+views\b"):
         names += ["front", "top", "right"]
     for m in list(re.finditer(r"\bviews?\b", w.text)):
-        before = w.text[:m.start()].split()
+        before = w.text[:m.start()].replace("/", " ").split()  # 'front/top/side views'
         found, i = [], len(before) - 1
         while i >= 0 and (before[i].strip(",") in VIEW_WORDS or before[i].strip(",") in ("and", "&", "the", "")):
             word = before[i].strip(",")

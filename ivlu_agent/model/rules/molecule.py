@@ -30,6 +30,8 @@ NOT_SMILES = {"NO", "OR", "IN", "ON", "IS", "SO", "OF", "I", "A", "CO", "HI", "O
 def looks_like_smiles(token: str) -> bool:
     if len(token) < 2 or not SMILES_CHARS.match(token) or token in NOT_SMILES:
         return False
+    if not any(ch.isalpha() for ch in token):
+        return False  # '20', '(3)' and '1.5' are numbers, not structures
     if any(ch in token for ch in "()=#[]@/\\") or any(ch.isdigit() for ch in token):
         return True
     return token.isupper() and any(c in token for c in "CN")
