@@ -104,3 +104,15 @@ def test_images_are_stored_by_reference(agent, tmp_path):
     values = agent.graph.get_state({"configurable": {"thread_id": result.thread_id}}).values
     (ref,) = values["images"]
     assert ref["width"] == 40 and agent.store.path(ref["path"]).is_file()
+
+
+def test_headline_request_molecule_then_part(agent, tmp_path):
+    out = tmp_path / "out"
+    result = agent.run("draw caffeine with its methyl groups labelled, then the front/top/side views of a "
+                       "60×40×8 mm plate with two 6 mm holes 40 mm apart", out=out)
+    assert [s.kind for s in result.steps] == ["molecule", "cad"]
+    assert result.status == "verified", [(s.id, [v.message for v in s.verdicts if not v.passed]) for s in result.steps]
+    assert result.steps[0].spec["label_groups"] and result.steps[0].spec["highlight"] == ["methyl"]
+    for view in ("front", "top", "right"):
+        assert (out / "panels" / f"s2-{view}.png").is_file()
+    assert (out / "panels" / "s2-part.step").is_file() and (out / "panels" / "s2-part.stl").is_file()
