@@ -188,14 +188,17 @@ def plot_defects(spec: dict, rng: random.Random) -> list[tuple[str, dict | None,
 def diagram_defects(spec: dict, rng: random.Random) -> list[tuple[str, dict | None, str | None]]:
     out: list[tuple[str, dict | None, str | None]] = []
     nodes, edges = spec["nodes"], spec["edges"]
+    # A tree that lost a node or an edge is no longer a tree, and the spec refuses it: draw it as a graph.
+    broken = {"diagram": "graph", "expect": {}} if spec["diagram"] in ("tree", "bst") else {}
     if len(nodes) > 1:
         victim = rng.choice(nodes[1:])["id"]
         out.append(("missing node", {**spec, "nodes": [n for n in nodes if n["id"] != victim],
                                      "edges": [e for e in edges if victim not in (e["source"], e["target"])],
-                                     "start": spec.get("start") if spec.get("start") != victim else ""}, None))
+                                     "start": spec.get("start", "") if spec.get("start") != victim else "",
+                                     **broken}, None))
     if edges:
         k = rng.randrange(len(edges))
-        out.append(("missing edge", {**spec, "edges": edges[:k] + edges[k + 1:]}, None))
+        out.append(("missing edge", {**spec, "edges": edges[:k] + edges[k + 1:], **broken}, None))
     j = rng.randrange(len(nodes))
     out.append(("missing label", {**spec, "nodes": [{**n, "label": ""} if i == j else n
                                                     for i, n in enumerate(nodes)]}, None))

@@ -393,11 +393,18 @@ def check_ocr(s: PlotSpec, png_path: str, meta: dict) -> dict | None:
                 else:
                     engines[name] = "tesseract"
             if unread:  # RapidOCR reads what tesseract missed (it drops spaces, so match in order)
-                lines = read_text(path, "rapid")
+                lines = read_text(path, "rapid", upright=True)
                 for name in list(unread):
                     if not missing_words(expected[name], words_in_span(lines, spans[name]), spaced=False):
                         del unread[name]
                         engines[name] = "rapid"
+            for name in list(unread):  # a lone short label ('x'): tesseract on its crop alone, as one line
+                y0, y1 = spans[name]
+                alone = Path(tmp) / "label.png"
+                strip.crop((0, int(y0), strip.width, int(y1))).save(alone)
+                if not missing_words(expected[name], text_of(read_text(alone, "tesseract", psm=7)), spaced=False):
+                    del unread[name]
+                    engines[name] = "tesseract (line)"
     for name in lost:
         unread[name] = words(expected[name])
     ok = not unread
