@@ -176,6 +176,22 @@ CJK_PHRASES = ["植物如何把光变成糖", "能量在细胞中流动", "大�
                "八大行星绕太阳运行", "指示剂随酸碱度变色", "显性和隐性基因", "热量总是从高温流向低温",
                "生产者、消费者和分解者", "质子、中子和电子", "振幅、波长和频率", "按原子序数排列的元素",
                "有丝分裂产生两个相同的细胞", "同极相斥，异极相吸", "温室气体吸收热量", "四个心腔推动血液循环"]
+# A second set, written after the verifier was tuned on the first (held out): `--text-set held-out`.
+HELD_OUT = {
+    "topics": ["Enzymes", "Volcanoes", "Optics", "Kinetic Theory", "Radioactivity", "Food Chains", "Erosion",
+               "Nuclear Fusion", "Ocean Currents", "Vaccines"],
+    "phrases": ["Catalysts that lower activation energy", "Molten rock rises through the crust",
+                "Light bends when it changes medium", "Gas particles move faster when heated",
+                "Unstable nuclei emit alpha, beta or gamma rays", "Energy passes from plants to predators",
+                "Wind and water wear rock away", "Light nuclei join and release energy",
+                "Warm water flows toward the poles", "Training the immune system safely"],
+    "labels": ["Prism", "Crater", "Enzyme", "Isotope", "Stomata", "Xylem", "Phloem", "Neuron", "Synapse",
+               "Alveoli"],
+    "cjk_topics": ["酶", "火山", "光学", "分子运动", "放射性", "食物链", "侵蚀", "核聚变", "洋流", "疫苗"],
+    "cjk_phrases": ["降低活化能的催化剂", "岩浆沿地壳上升", "光在介质中会折射", "气体受热后运动更快",
+                    "不稳定的原子核会衰变", "能量从植物传给捕食者", "风和水侵蚀岩石", "轻原子核聚合释放能量",
+                    "暖流流向两极", "安全地训练免疫系统"],
+}
 SWAP_LETTERS = "bcdfghkmnprstvwz"  # replacements that do not look like the letter they replace
 
 
@@ -203,8 +219,12 @@ def change_hanzi(text: str, rng: random.Random) -> str:
     return text[:i] + rng.choice([c for c in common if c != text[i]]) + text[i + 1:]
 
 
-def text_specs(cjk: bool) -> list[dict]:
-    topics, phrases = (CJK_TOPICS, CJK_PHRASES) if cjk else (TOPICS, PHRASES)
+def text_specs(cjk: bool, held_out: bool = False) -> list[dict]:
+    if held_out:
+        topics = HELD_OUT["cjk_topics" if cjk else "topics"]
+        phrases, labels = HELD_OUT["cjk_phrases" if cjk else "phrases"], HELD_OUT["labels"]
+    else:
+        topics, phrases, labels = (CJK_TOPICS, CJK_PHRASES, LABELS) if cjk else (TOPICS, PHRASES, LABELS)
     specs = []
     for i, (topic, phrase) in enumerate(zip(topics, phrases)):
         specs.append({"kind": "text", "layout": "poster", "heading": topic, "subheading": phrase})
@@ -212,12 +232,12 @@ def text_specs(cjk: bool) -> list[dict]:
         body = phrase + stop + " " + phrases[(i + 7) % len(phrases)] + stop
         specs.append({"kind": "text", "layout": "panel", "heading": topics[(i + 3) % len(topics)],
                       "body": body})
-        label = topic if cjk else LABELS[i]
+        label = topic if cjk else labels[i]
         specs.append({"kind": "text", "layout": "label", "heading": label})
     return specs
 
 
-def run_text(tmp: Path) -> list[dict]:
+def run_text(tmp: Path, held_out: bool = False) -> list[dict]:
     from ivlu_agent.tools.render_text import render_text
     from ivlu_agent.tools.verify_text import verify_text
 
@@ -225,7 +245,7 @@ def run_text(tmp: Path) -> list[dict]:
     for cjk in (False, True):
         rng = random.Random(11)
         rows = []
-        for n, spec in enumerate(text_specs(cjk)):
+        for n, spec in enumerate(text_specs(cjk, held_out)):
             role = rng.choice([r for r in ("heading", "subheading", "body") if spec.get(r)])
             defect = change_hanzi if cjk else misspell
             for label, drawn in [("correct", spec), ("misspelt", {**spec, role: defect(spec[role], rng)})]:
@@ -244,6 +264,7 @@ def run_text(tmp: Path) -> list[dict]:
                              "failed": _failed(verdicts), "word_accuracy": ocr["details"]["word_accuracy"],
                              "ned": ocr["details"]["ned"], "verify_s": time.perf_counter() - started})
         name = "text, CJK (RapidOCR)" if cjk else "text, Latin (tesseract, RapidOCR second)"
+        name += ", held-out set" if held_out else ""
         summary = summarise(rows, name)
         correct = [r for r in rows if r["defect"] == "correct"]
         summary["correct_word_accuracy"] = round(sum(r["word_accuracy"] for r in correct) / len(correct), 4)
@@ -257,14 +278,17 @@ def main() -> int:
     ap.add_argument("--json", help="write the full results here")
     ap.add_argument("--only", choices=["equation", "text"], help="run one kind only")
     ap.add_argument("--seed", type=int, default=4,
-                    help="seed of the random formulas (4 was used while tuning the verifier; others are held out)")
+                    help="seed of the random formulas (4 was used while tuning the verifier; "
+                         "other seeds are held out)")
+    ap.add_argument("--text-set", choices=["main", "held-out"], default="main",
+                    help="text phrases: the set used while tuning, or a second one written after it")
     args = ap.parse_args()
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         if args.only in (None, "equation"):
             results.append(run_equation(Path(tmp), seed=args.seed))
         if args.only in (None, "text"):
-            results.extend(run_text(Path(tmp)))
+            results.extend(run_text(Path(tmp), args.text_set == "held-out"))
     for r in results:
         print(f"{r['set']}: {r['correct']} correct, {r['defective']} defective; detection "
               f"{r['detection_rate']:.1%} ({r['detection_by_defect']}), "

@@ -41,6 +41,13 @@ def test_a_misspelt_word_in_the_image_fails(tmp_path):
     assert ocr["details"]["word_accuracy"] == pytest.approx(6 / 7, abs=1e-4)
 
 
+def test_a_title_is_not_found_inside_the_subtitle(tmp_path):
+    spec = {"kind": "text", "layout": "poster", "heading": "Erosion", "subheading": "Erosion by wind and water"}
+    path, meta = drawn(tmp_path, {**spec, "heading": "Erasion"})
+    ocr = by_name(verify_text(spec, {"main.png": path}, meta))["text.ocr"]
+    assert [s["read"] for s in ocr["details"]["strings"]] == [False, True]
+
+
 def test_chinese_and_symbols_go_to_rapidocr(tmp_path):
     spec = {"kind": "text", "layout": "panel", "heading": "光合作用",
             "body": "6 CO₂ + 6 H₂O → C₆H₁₂O₆ + 6 O₂\n植物在光照下制造葡萄糖。"}

@@ -128,9 +128,36 @@ def closest_line(wanted: str, text: str) -> str:
     return max(lines, key=lambda line: difflib.SequenceMatcher(None, target, normalise(line)).ratio())
 
 
-def read_back(image_path: str, strings: list[tuple[str, str]], smallest_px: int | None = None) -> dict:
-    """Which requested strings OCR reads back, by which engine, with CVTG-2k metrics."""
+def find_in(wanted: str, text: str, start: int, whole_lines: bool) -> int | None:
+    """Where `wanted` ends in the OCR text if it occurs at or after `start` (in normalised form).
+
+    With `whole_lines` it must also begin and end where OCR lines do, so a title cannot be 'found'
+    inside the subtitle below it ('侵蚀' in '风和水侵蚀岩石')."""
+    target = normalise(wanted)
+    lines = [normalise(line) for line in text.splitlines()]
+    joined = "".join(lines)
+    if not whole_lines:
+        at = joined.find(target, start)
+        return None if at < 0 else at + len(target)
+    edges, total = [0], 0
+    for line in lines:
+        total += len(line)
+        edges.append(total)
+    ends = set(edges)
+    for edge in edges:
+        if edge >= start and joined.startswith(target, edge) and edge + len(target) in ends:
+            return edge + len(target)
+    return None
+
+
+def read_back(image_path: str, strings: list[tuple[str, str]], smallest_px: int | None = None,
+              strict: bool = True) -> dict:
+    """Which requested strings OCR reads back and by which engine, with CVTG-2k metrics.
+
+    `strict` (this renderer's layouts): the strings are read in order, each filling whole OCR lines.
+    Otherwise each string may sit anywhere, inside longer lines."""
     texts: dict[str, str] = {}
+    positions: dict[str, int] = {}  # per engine: where the last string read back ended
 
     def read(engine: str) -> str:
         if engine not in texts:
@@ -142,8 +169,9 @@ def read_back(image_path: str, strings: list[tuple[str, str]], smallest_px: int 
         order = ["rapid"] if needs_rapid(wanted) else ["tesseract", "rapid"]
         hit = None
         for engine in order:
-            if normalise(wanted) in normalise(read(engine)):
-                hit = engine
+            end = find_in(wanted, read(engine), positions.get(engine, 0) if strict else 0, strict)
+            if end is not None:
+                hit, positions[engine] = engine, end
                 break
         found.append({"role": role, "text": wanted, "read": hit is not None, "engine": hit or order[0],
                       "closest": "" if hit else closest_line(wanted, read(order[0]))})
@@ -165,9 +193,10 @@ def read_back(image_path: str, strings: list[tuple[str, str]], smallest_px: int 
     return {"strings": found, "word_accuracy": matched / max(1, total), "ned": ned, "engines": sorted(texts)}
 
 
-def check_ocr(strings: list[tuple[str, str]], image_path: str, smallest_px: int | None) -> dict:
+def check_ocr(strings: list[tuple[str, str]], image_path: str, smallest_px: int | None,
+              strict: bool = True) -> dict:
     try:
-        result = read_back(image_path, strings, smallest_px)
+        result = read_back(image_path, strings, smallest_px, strict)
     except OSError as e:
         raise IvluError(f"Cannot read {image_path} as an image ({e}).", "a PNG or JPEG file",
                         "check the file is a complete, uncorrupted image") from None
@@ -242,4 +271,5 @@ def verify_text_image(image_path: str, strings: list[str]) -> list[dict]:
     except (UnidentifiedImageError, OSError) as e:
         raise IvluError(f"Cannot read {image_path} as an image ({e}).", "a PNG or JPEG file",
                         "check the file is a complete, uncorrupted image") from None
-    return [check_ocr([("text", s.strip()) for s in strings], image_path, None)]
+    # Another generator's image may hold more text around a string, and the strings in any order.
+    return [check_ocr([("text", s.strip()) for s in strings], image_path, None, strict=False)]
