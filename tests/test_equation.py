@@ -64,7 +64,7 @@ def test_task_phrases(planner, request_, latex):
 @pytest.mark.parametrize("request_, message", [
     ("show that (x^2-1)/(x-1) simplifies to x+2", "simplifies it to x \\+ 1"),
     ("the equation $\\frac{a}{$", "Malformed LaTeX"),
-    ("the Navier-Stokes equations", "I do not know which formula"),
+    ("Maxwell's equations", "I do not know which formula"),
 ])
 def test_bad_requests_are_clear_errors(planner, request_, message):
     with pytest.raises(IvluError, match=message):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from ...errors import IvluError
 from ...specs.equation import EquationSpec
 from .base import PlanContext
+from .text import QUOTED
 
 PLAN = "ivlu_agent.tools.verify_equation:plan_equation"
 
@@ -109,7 +110,9 @@ TASKS = [
 DOLLARS = re.compile(r"\$(?P<latex>[^$]{1,400})\$")
 BARE_LATEX = re.compile(r"\b(?:latex|typeset|equation|formula)\s*:?\s+(?P<latex>\S*\\[a-zA-Z]+.*)$",
                         re.I)
-GENERIC = re.compile(r"\b(?:formula|equation|identity|theorem|law)s?\b", re.I)
+# "Maxwell's equations": a named formula the table lacks gets a message listing the ones it has.
+# Bare "formula" or "equation" is not claimed: molecules have formulas and reactions equations.
+GENERIC = re.compile(r"\b[A-Z][\w-]*'s?\s+(?:\w+\s+)?(?:formula|equation|identity|theorem|law|principle)s?\b")
 NOT_MINE = re.compile(r"\b(?:plot|chart|histogram|graph of|flowchart|tree|molecule|structure of)\b",
                       re.I)
 
@@ -129,8 +132,8 @@ class EquationRule:
             return True
         if any(pattern.search(clause) for _, pattern in TASKS):
             return True
-        quoted = re.search(r"['\"“‘]", clause)
-        return bool(GENERIC.search(clause)) and not NOT_MINE.search(clause) and not quoted
+        unquoted = QUOTED.sub(" ", clause)  # a poster titled 'Ohm's Law' is text
+        return bool(GENERIC.search(unquoted)) and not NOT_MINE.search(unquoted)
 
     def owns(self, clause: str) -> bool:
         """A whole clause that is one equation request (its maths may contain 'and' or commas)."""
