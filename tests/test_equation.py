@@ -65,6 +65,7 @@ def test_task_phrases(planner, request_, latex):
     ("show that (x^2-1)/(x-1) simplifies to x+2", "simplifies it to x \\+ 1"),
     ("the equation $\\frac{a}{$", "Malformed LaTeX"),
     ("Maxwell's equations", "I do not know which formula"),
+    ("the equation $1 + 1 = 3$", "the identity is false"),
 ])
 def test_bad_requests_are_clear_errors(planner, request_, message):
     with pytest.raises(IvluError, match=message):

@@ -123,6 +123,7 @@ def parse_latex(latex: str, e_is_euler: bool = True, i_is_imaginary: bool = Fals
     import sympy
     from sympy.core.function import AppliedUndef
     from sympy.core.relational import Relational
+    from sympy.logic.boolalg import BooleanAtom
     from sympy.parsing.latex import LaTeXParsingError
     from sympy.parsing.latex import parse_latex as sympy_parse_latex
 
@@ -132,6 +133,9 @@ def parse_latex(latex: str, e_is_euler: bool = True, i_is_imaginary: bool = Fals
     for text in branches(clean):
         try:
             expr = sympy_parse_latex(text)
+            if isinstance(expr, BooleanAtom) and text.count("=") == 1:  # '1 + 1 = 3' came back as False
+                left, right = text.split("=")
+                expr = sympy.Eq(sympy_parse_latex(left), sympy_parse_latex(right), evaluate=False)
         except (LaTeXParsingError, TypeError, ValueError, SyntaxError) as e:
             raise IvluError(f"SymPy cannot parse the LaTeX {latex!r}: {' '.join(str(e).split())[:200]}",
                             "a formula SymPy's LaTeX parser reads (\\frac, \\sqrt, ^, \\sin, \\int …)",
