@@ -54,7 +54,8 @@ def test_named_formulas_and_raw_latex_in_one_request(planner):
 @pytest.mark.parametrize("request_, latex", [
     ("factor x^3 - x", r"x^{3} - x = x \left(x - 1\right) \left(x + 1\right)"),
     ("integrate 1/(1+x^2) from 0 to 1", r"\int_{0}^{1} \frac{1}{x^{2} + 1}\, dx = \frac{\pi}{4}"),
-    ("differentiate t^2 e^t with respect to t", r"\frac{d}{dt}\left(t^{2} e^{t}\right) = t^{2} e^{t} + 2 t e^{t}"),
+    ("differentiate t^2 e^t with respect to t",
+     r"\frac{d}{dt}\left(t^{2} e^{t}\right) = t^{2} e^{t} + 2 t e^{t}"),
 ])
 def test_task_phrases(planner, request_, latex):
     (step,) = planner.plan(request_, [], []).steps
