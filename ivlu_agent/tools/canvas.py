@@ -6,6 +6,9 @@ import re
 from functools import lru_cache
 from xml.sax.saxutils import escape
 
+# Root attributes for a composed SVG: nested panels (matplotlib's among them) may use xlink:href.
+SVG_NAMESPACES = 'xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
+
 FONT_PATHS = [
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from .canvas import font, nested_svg, svg_text
+from .canvas import SVG_NAMESPACES, font, nested_svg, svg_text
 
 CAPTION = 22  # caption font size in pixels
 PAD = 16
@@ -46,7 +46,7 @@ def compose_figure(panels: list[dict], max_columns: int = 3, panel_size: int = 4
     figure.save(buf, "PNG")
     files = [{"name": "figure.png", "mime": "image/png", "data": buf.getvalue()}]
     if all(p.get("svg") for p in panels):
-        svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        svg = (f'<svg {SVG_NAMESPACES} width="{width}" height="{height}" '
                f'viewBox="0 0 {width} {height}">' + "".join(svg_parts) + "</svg>")
         files.append({"name": "figure.svg", "mime": "image/svg+xml", "data": svg.encode()})
     return {"files": files, "meta": {"columns": columns, "rows": len(rows)}}

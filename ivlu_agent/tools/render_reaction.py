@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from ..specs.reaction import ReactionSpec
-from .canvas import font, nested_svg, svg_text
+from .canvas import SVG_NAMESPACES, font, nested_svg, svg_text
 from .render_molecule import draw, prepare
 
 GAP = 70  # width of a '+' or arrow cell, in pixels
@@ -57,7 +57,7 @@ def render_reaction(spec: dict) -> dict:
         x += w
     buf = io.BytesIO()
     image.save(buf, "PNG")
-    svg_doc = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+    svg_doc = (f'<svg {SVG_NAMESPACES} width="{width}" height="{height}" '
                f'viewBox="0 0 {width} {height}"><rect width="100%" height="100%" fill="#fff"/>'
                + "".join(svg_parts) + "</svg>")
     return {
