@@ -27,6 +27,7 @@ demo: install
 	$(VENV)/bin/ivlu run "draw caffeine and aspirin side by side, highlight the methyl groups and carbonyl groups" --out demo-out
 
 test: install
+	$(VENV)/bin/ruff check ivlu_agent tests evals
 	$(PY) -m pytest -q -n 2 tests
 
 bench: install

@@ -16,10 +16,10 @@ import pytest
 torch = pytest.importorskip("torch")
 safetensors = pytest.importorskip("safetensors")
 
-from safetensors import safe_open
-from safetensors.torch import load_file, save_file
+from safetensors import safe_open  # noqa: E402 (after importorskip)
+from safetensors.torch import load_file, save_file  # noqa: E402 (after importorskip)
 
-from ivlu_agent.model.internvlu.decoder import (
+from ivlu_agent.model.internvlu.decoder import (  # noqa: E402 (after importorskip)
     InternVLUGenerationDecoder,
     InternVLUGenerationDecoderConfig,
     InternVLUTransformerConfig,

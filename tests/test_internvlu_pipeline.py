@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
-from PIL import Image
+from PIL import Image  # noqa: E402 (after importorskip)
 
 FIXTURE = Path(os.environ.get("IVLU_FIXTURES") or Path(__file__).resolve().parents[2] / "shared" / "fixtures"
                / "internvlu-tiny")

@@ -17,12 +17,12 @@ from ..errors import IvluError
 from ..specs import Plan, StepSpec
 from ..types import ArtifactRef
 from .rules.base import PlanContext, Rule
-from .rules.equation import EquationRule
 from .rules.cad import CadRule
 from .rules.diagram import DiagramRule
+from .rules.equation import EquationRule
 from .rules.molecule import MoleculeRule, ReactionRule
-from .rules.text import QUOTED, TextRule
 from .rules.plot import PlotRule
+from .rules.text import QUOTED, TextRule
 
 RULES: list[Rule] = [
     PlotRule(),

@@ -11,10 +11,10 @@ from typing import Annotated, Union
 from pydantic import BaseModel, Field, TypeAdapter
 
 from .base import StepSpec
-from .equation import EquationSpec
 from .cad import CadSpec
 from .diagram import DiagramSpec
 from .edit import EditSpec
+from .equation import EquationSpec
 from .generate import GenerateSpec
 from .molecule import Depiction, MoleculeSpec
 from .plot import PlotSpec

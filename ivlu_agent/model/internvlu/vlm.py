@@ -149,8 +149,8 @@ class InternVLUChatModel(nn.Module):
     def image_features(self, pixel_values: torch.Tensor) -> torch.Tensor:
         """[N, 3, S, S] ViT tiles -> [N, num_image_token, llm_hidden] LLM-space image tokens."""
         x = self.vision_model(pixel_values.to(self.dtype), select_layer=self.config.select_layer)[:, 1:]
-        n, l, c = x.shape
-        side = int(l**0.5)
+        n, tokens, c = x.shape
+        side = int(tokens**0.5)
         x = pixel_shuffle(x.reshape(n, side, side, c), self.config.downsample_ratio)
         return self.mlp1(x)
 

@@ -351,7 +351,7 @@ class DiagramRule:
         if not pairs:
             raise IvluError(f"No tree structure in {text!r}.", "edges 'A -> B, A -> C' or nested 'A(B, C)'",
                             "list the parent–child pairs")
-        spec_edges = [Edge(source=node_id(a, taken), target=node_id(b, taken), label=l) for a, b, l in pairs]
+        spec_edges = [Edge(source=node_id(a, taken), target=node_id(b, taken), label=text_) for a, b, text_ in pairs]
         _too_big(len(names), len(spec_edges))
         cycle = find_cycle(list(names), [(e.source, e.target) for e in spec_edges])
         if cycle:
