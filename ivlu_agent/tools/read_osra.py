@@ -7,8 +7,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ..errors import IvluError
 from .colors import INK_THRESHOLD
+from .images import open_image
 
 
 def binarise(image_path: str | Path, out_path: str | Path) -> None:
@@ -18,14 +18,9 @@ def binarise(image_path: str | Path, out_path: str | Path) -> None:
     this it reads RDKit drawings reliably.
     """
     import numpy as np
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
-    try:
-        with Image.open(image_path) as im:
-            rgb = np.asarray(im.convert("RGB"))
-    except (UnidentifiedImageError, OSError) as e:
-        raise IvluError(f"Cannot read {image_path} as an image ({e}).", "a PNG or JPEG file",
-                        "check the file is a complete, uncorrupted image") from None
+    rgb = np.asarray(open_image(image_path, "RGB"))
     ink = rgb.min(axis=2) <= INK_THRESHOLD
     Image.fromarray(np.where(ink, 0, 255).astype("uint8")).save(out_path)
 

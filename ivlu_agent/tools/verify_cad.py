@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import IvluError
 from ..specs.cad import (
     ORTHO_VIEWS,
     CadSpec,
@@ -31,6 +30,7 @@ from ..specs.cad import (
     load_cad_spec,
 )
 from .cad_views import Placement, Projection, fill_triangles, project, rasterise
+from .images import open_image
 
 # Pass thresholds of the view comparison (see docs/cad.md for the evaluation that set them).
 MIN_IOU = 0.90  # filled outline
@@ -47,19 +47,9 @@ def read_picture(path) -> tuple[np.ndarray, bool]:
     """(ink, shaded) of an image. Ink is every pixel that differs from the background (the border's
     colour). In a line drawing the ink is the lines; in a shaded or filled picture (`shaded`: ink
     covers most of its outline) the ink is the part's silhouette, holes included."""
-    from PIL import Image, UnidentifiedImageError
     from scipy import ndimage
 
-    try:
-        with Image.open(path) as im:
-            im.load()
-            if im.mode in ("RGBA", "LA", "P"):
-                im = im.convert("RGBA")
-                white = Image.new("RGBA", im.size, "white")
-                im = Image.alpha_composite(white, im)
-            gray = np.asarray(im.convert("L"), dtype=float)
-    except (UnidentifiedImageError, OSError, SyntaxError) as e:
-        raise IvluError(f"Cannot read the image {path} ({e}).", "a PNG or JPEG file", "re-export the image") from None
+    gray = np.asarray(open_image(path, "L"), dtype=float)
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
     ink = np.abs(gray - np.median(border)) > 48
     labels, n = ndimage.label(ink, structure=np.ones((3, 3)))

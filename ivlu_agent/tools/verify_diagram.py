@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..specs.diagram import DiagramSpec, bst_shape, find_cycle, tree_problem
+from .images import stack_crops
 from .read_text import read_text
 from .render_diagram import check_dot
 from .verify_plot import missing_words, verdict, words
@@ -333,15 +334,7 @@ def _strip(image, boxes: list[tuple[str, tuple]], scale: int = 3, gap: int = 40)
     for name, (x0, y0, x1, y1) in boxes:
         crop = image.crop((int(x0), int(y0), int(x1 + 1), int(y1 + 1)))
         crops.append((name, crop.resize((max(1, crop.width * scale), max(1, crop.height * scale)), Image.LANCZOS)))
-    width = max(c.width for _, c in crops) + 2 * gap
-    height = sum(c.height for _, c in crops) + gap * (len(crops) + 1)
-    strip = Image.new("L", (width, height), 255)
-    spans, y = {}, gap
-    for name, crop in crops:
-        strip.paste(crop, (gap, y))
-        spans[name] = (y - gap / 2, y + crop.height + gap / 2)
-        y += crop.height + gap
-    return strip, spans
+    return stack_crops(crops, gap)
 
 
 def verify_diagram(spec: dict, files: dict[str, str], meta: dict | None = None) -> list[dict]:

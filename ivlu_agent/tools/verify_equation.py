@@ -26,6 +26,7 @@ from pathlib import Path
 
 from ..errors import IvluError
 from ..specs.equation import DPI, EquationSpec
+from .images import open_image
 from .read_text import read_text
 
 # -- parsing: model-written text is data, never code -----------------------------------------------
@@ -486,16 +487,11 @@ def check_glyphs(s: EquationSpec, image_path: str, strict_shapes: bool = True) -
     then cannot take an italic z for a 2 among digits, and a wrong digit still reads wrong.
     `strict_shapes` False (another renderer's image) compares shapes only at this renderer's scale."""
     import numpy as np
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
     from .render_equation import layout
 
-    try:
-        with Image.open(image_path) as im:
-            gray = np.asarray(im.convert("L"))
-    except (UnidentifiedImageError, OSError) as e:
-        raise IvluError(f"Cannot read {image_path} as an image ({e}).", "a PNG or JPEG file",
-                        "check the file is a complete, uncorrupted image") from None
+    gray = np.asarray(open_image(image_path, "L"))
     reference = layout(s.latex, s.font_size)
     ref_gray = 255 - reference["ink"]
     got, want = _ink_box(gray), _ink_box(ref_gray)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .. import plotmath
 from ..specs.plot import PlotSpec
+from .images import stack_crops
 from .read_text import read_text, text_of
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -346,16 +347,7 @@ def label_strip(png_path: str, boxes: list[tuple[str, list[float], bool]], scale
         if rotated:
             crop = crop.rotate(-90, expand=True)
         crops.append((name, crop.resize((crop.width * scale, crop.height * scale), Image.LANCZOS)))
-    gap = 30
-    width = max(c.width for _, c in crops) + 2 * gap
-    height = sum(c.height for _, c in crops) + gap * (len(crops) + 1)
-    strip = Image.new("L", (width, height), 255)
-    spans, y = {}, gap
-    for name, crop in crops:
-        strip.paste(crop, (gap, y))
-        spans[name] = (y - gap / 2, y + crop.height + gap / 2)
-        y += crop.height + gap
-    return strip, spans
+    return stack_crops(crops, gap=30)
 
 
 def words_in_span(found: list[dict], span: tuple[float, float]) -> str:

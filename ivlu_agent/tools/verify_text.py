@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..errors import IvluError
 from ..specs.text import TextSpec
+from .images import open_image
 from .read_text import read_text
 
 TESSERACT_SAFE = re.compile(r"^[A-Za-z0-9 .,;:!?'\"()\[\]{}&%$#@*/+=<>_-]*$")
@@ -261,15 +262,9 @@ def verify_text(spec: dict, files: dict[str, str], meta: dict | None = None) -> 
 
 def verify_text_image(image_path: str, strings: list[str]) -> list[dict]:
     """Raster check of any image (this tool's or another generator's): every string is read back."""
-    from PIL import Image, UnidentifiedImageError
 
     if not strings or not all(s.strip() for s in strings):
         raise IvluError("No text to look for.", "one or more non-empty --text strings", "give the text")
-    try:
-        with Image.open(image_path) as im:
-            im.load()
-    except (UnidentifiedImageError, OSError) as e:
-        raise IvluError(f"Cannot read {image_path} as an image ({e}).", "a PNG or JPEG file",
-                        "check the file is a complete, uncorrupted image") from None
+    open_image(image_path)  # a clear error for a corrupt file, before any OCR
     # Another generator's image may hold more text around a string, and the strings in any order.
     return [check_ocr([("text", s.strip()) for s in strings], image_path, None, strict=False)]
