@@ -5,7 +5,29 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
+from pydantic import ValidationError
+
+from ...errors import IvluError
 from ...specs import StepSpec
+
+
+class BadRequest(IvluError):
+    """The text is a request of the rule's kind, but it asks for something that cannot be drawn;
+    planning stops here with this message."""
+
+
+def owns_whole(rule: Any, text: str) -> bool:
+    """True when `rule` reads the whole text as one request of its kind (so the router must not split it
+    at commas): its `build(text)` succeeds, or fails as a bad request of that kind, which plan() reports."""
+    if not rule.claims(text):
+        return False
+    try:
+        rule.build(text)
+    except (BadRequest, ValidationError):
+        return True
+    except (IvluError, ValueError):
+        return False
+    return True
 
 
 @dataclass
@@ -19,6 +41,9 @@ class PlanContext:
 
 
 class Rule(Protocol):
+    """A planner rule. It may also define `owns(text) -> bool`: True when the whole text is one request
+    of its kind, so the router keeps it whole instead of splitting it at commas or 'and'."""
+
     name: str
 
     def claims(self, clause: str) -> bool:

@@ -11,8 +11,6 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-from pydantic import ValidationError
-
 from ...errors import IvluError
 from ...specs.diagram import (
     MAX_EDGES,
@@ -25,7 +23,7 @@ from ...specs.diagram import (
     bst_shape,
     find_cycle,
 )
-from .base import PlanContext
+from .base import BadRequest, PlanContext, owns_whole
 
 DIAGRAM_WORDS = re.compile(
     r"\b(flow\s*-?\s*charts?|flow\s+diagrams?|trees?|bst|graphs?|digraphs?|state\s+(?:machines?|diagrams?|charts?)"
@@ -67,10 +65,6 @@ BST_PREFIX = re.compile(r"\s*(?:please\s+)?(?:(?:draw|make|show|create|give\s+me
 KEYS_LEAD = re.compile(r"\b(?:keys?|values?|numbers?|elements?|items?)\b", re.IGNORECASE)
 ARROW_TEXT = re.compile(r"->|→|⟶|=>|<->|↔|--|—|–|\s-\S")
 QUOTES = "\"'“”‘’"
-
-
-class BadRequest(IvluError):
-    """The text is a diagram request, but it asks for something that cannot be drawn; planning stops here."""
 
 
 @lru_cache(maxsize=1)
@@ -190,16 +184,8 @@ class DiagramRule:
         return bool(DIAGRAM_WORDS.search(PLOT_PHRASES.sub(" ", clause)))
 
     def owns(self, text: str) -> bool:
-        """True when the whole text reads as one diagram request (e.g. an edge list with commas)."""
-        if not self.claims(text):
-            return False
-        try:
-            self.build(text)
-        except (BadRequest, ValidationError):
-            return True  # a diagram request, just a bad one: plan() reports it
-        except (IvluError, ValueError):
-            return False
-        return True
+        """True when the whole text reads as one diagram request (e.g. a list with commas)."""
+        return owns_whole(self, text)
 
     def plan(self, clause: str, ctx: PlanContext) -> list[DiagramSpec]:
         spec, why = self.build(clause)

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import re
 
-from pydantic import ValidationError
-
 from ... import plotmath
 from ...errors import IvluError
 from ...specs.plot import MAX_ABS_X, MAX_SAMPLES, MIN_SPAN, Curve, PlotSpec, Series
-from .base import PlanContext
+from .base import BadRequest, PlanContext, owns_whole
 
 PLOT_WORDS = re.compile(
     r"\b(plot|plots|plotting|graph of|graph y|bar[- ]?charts?|bar[- ]graphs?|column charts?|line[- ]charts?|"
@@ -50,10 +48,6 @@ CHART_WORDS = re.compile(
     r"\b(?:please|draw|make|show|create|give me|a|an|the|plot|of|bar|column|line|pie|scatter|chart|charts|graph|"
     r"graphs|histogram|values?|data|with|showing|for|points?|plotted)\b", re.IGNORECASE)
 MILLION = {"a million": 1_000_000, "one million": 1_000_000, "a billion": 1_000_000_000, "a thousand": 1000}
-
-
-class BadRequest(IvluError):
-    """The text is a plot request, but it asks for something that cannot be drawn; planning stops here."""
 
 
 def constant(text: str, what: str) -> float:
@@ -151,16 +145,8 @@ class PlotRule:
         return bool(PLOT_WORDS.search(text) or SKETCH.search(text))
 
     def owns(self, text: str) -> bool:
-        """True when the whole text reads as one plot request (no part of it is left over)."""
-        if not self.claims(text):
-            return False
-        try:
-            self.build(text)
-        except (BadRequest, ValidationError):
-            return True  # a plot request, just a bad one: plan() reports it
-        except (IvluError, ValueError):
-            return False
-        return True
+        """True when the whole text reads as one plot request (e.g. a list with commas)."""
+        return owns_whole(self, text)
 
     def plan(self, clause: str, ctx: PlanContext) -> list[PlotSpec]:
         spec = self.build(clause)
