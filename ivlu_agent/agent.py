@@ -86,12 +86,7 @@ class Agent:
     def run(self, request: str, thread_id: str | None = None, images: list[str | Path] | None = None,
             out: str | Path | None = None) -> RunResult:
         """Run one request (a turn) on a thread and return its result."""
-        result = None
-        for event in self.stream(request, thread_id=thread_id, images=images, out=out):
-            if event.type == "done":
-                result = RunResult.model_validate(event.data["result"])
-        assert result is not None
-        return result
+        return self._final(self.stream(request, thread_id=thread_id, images=images, out=out))
 
     def stream(self, request: str, thread_id: str | None = None, images: list[str | Path] | None = None,
                out: str | Path | None = None) -> Iterator[Event]:
@@ -101,6 +96,8 @@ class Agent:
             from .report import check_writable
 
             check_writable(Path(out))
+        if len(images or []) > MAX_IMAGES:
+            raise IvluError(f"{len(images)} images were given.", f"at most {MAX_IMAGES}", "send fewer images")
         refs = [self._store_image(p) for p in images or []]
         thread_id = thread_id or uuid.uuid4().hex[:12]
         inputs = {"request": request, "images": [r.model_dump() for r in refs]}
@@ -108,36 +105,19 @@ class Agent:
 
     def resume(self, thread_id: str, out: str | Path | None = None) -> RunResult:
         """Finish a run that was interrupted (crash, kill) without redoing finished steps."""
-        result = None
-        for event in self.resume_stream(thread_id, out=out):
-            if event.type == "done":
-                result = RunResult.model_validate(event.data["result"])
-        assert result is not None
-        return result
+        return self._final(self.resume_stream(thread_id, out=out))
 
     def resume_stream(self, thread_id: str, out: str | Path | None = None) -> Iterator[Event]:
         """Like `resume`, yielding progress events; only unfinished steps produce step events."""
-        state = self.graph.get_state(self._config(thread_id))
-        if not state.values:
-            raise IvluError(f"Unknown thread {thread_id!r}.", "the id of a thread run in this home "
-                            f"({self.home})", "check --thread and --home (or IVLU_HOME)")
-        if not state.next:
-            result = self.result(thread_id)
-            if out is not None:
-                from .report import write_outputs
-
-                result.out_dir = str(write_outputs(result, self.store, Path(out)))
-            yield Event(type="done", message=result.status, data={"result": result.model_dump(mode="json")})
-            return
-        yield from self._drive(None, thread_id, out)
+        state = self._state(thread_id)
+        if state.next:
+            yield from self._drive(None, thread_id, out)
+        else:
+            yield self._done(self._result(state.values, thread_id), out)
 
     def result(self, thread_id: str) -> RunResult:
         """The latest result on a thread, from its checkpoint."""
-        values = self.graph.get_state(self._config(thread_id)).values
-        if not values:
-            raise IvluError(f"Unknown thread {thread_id!r}.", f"a thread run in {self.home}",
-                            "check --thread and --home (or IVLU_HOME)")
-        return self._result(values, thread_id)
+        return self._result(self._state(thread_id).values, thread_id)
 
     def close(self) -> None:
         self.workers.close()
@@ -156,6 +136,28 @@ class Agent:
     @staticmethod
     def _config(thread_id: str) -> dict:
         return {"configurable": {"thread_id": thread_id}, "recursion_limit": 200}
+
+    def _state(self, thread_id: str):
+        """The thread's checkpointed state; an unknown thread is bad input."""
+        state = self.graph.get_state(self._config(thread_id))
+        if not state.values:
+            raise IvluError(f"Unknown thread {thread_id!r}.", f"the id of a thread run in this home ({self.home})",
+                            "check --thread and --home (or IVLU_HOME)")
+        return state
+
+    @staticmethod
+    def _final(events: Iterator[Event]) -> RunResult:
+        """Drain a progress stream and return the result carried by its `done` event."""
+        *_, done = events
+        return RunResult.model_validate(done.data["result"])
+
+    def _done(self, result: RunResult, out: str | Path | None) -> Event:
+        """Write the outputs when asked, and wrap the result as the stream's last event."""
+        if out is not None:
+            from .report import write_outputs
+
+            result.out_dir = str(write_outputs(result, self.store, Path(out)))
+        return Event(type="done", message=result.status, data={"result": result.model_dump(mode="json")})
 
     @staticmethod
     def _check_request(request: str) -> str:
@@ -189,9 +191,6 @@ class Agent:
         return self.store.put(data, mime, p.name)
 
     def _drive(self, inputs: dict | None, thread_id: str, out: str | Path | None) -> Iterator[Event]:
-        if inputs is not None and len(inputs["images"]) > MAX_IMAGES:
-            raise IvluError(f"{len(inputs['images'])} images were given.", f"at most {MAX_IMAGES}",
-                            "send fewer images")
         config = self._config(thread_id)
         started = time.perf_counter()
         for namespace, mode, chunk in self.graph.stream(inputs, config, stream_mode=["updates", "custom"],
@@ -208,12 +207,7 @@ class Agent:
                 if event:
                     yield event
         values = self.graph.get_state(config).values
-        result = self._result(values, thread_id, total=time.perf_counter() - started)
-        if out is not None:
-            from .report import write_outputs
-
-            result.out_dir = str(write_outputs(result, self.store, Path(out)))
-        yield Event(type="done", message=result.status, data={"result": result.model_dump(mode="json")})
+        yield self._done(self._result(values, thread_id, total=time.perf_counter() - started), out)
 
     @staticmethod
     def _event(node: str, value: dict) -> Event | None:

@@ -72,6 +72,10 @@ def test_bad_inputs_are_clear_errors(agent, tmp_path):
         agent.run("draw caffeine", images=[corrupt])
     with pytest.raises(IvluError, match="Unknown thread"):
         agent.resume("no-such-thread")
+    before = agent.store.count()
+    with pytest.raises(IvluError, match="at most 8"):
+        agent.run("draw caffeine", images=[corrupt] * 9)
+    assert agent.store.count() == before  # the bound is checked before anything is stored
     with pytest.raises(IvluError, match="Unknown engine"):
         Agent(engine="gpt-17", home=tmp_path / "h2")
 
