@@ -62,6 +62,7 @@ class Agent:
             raise IvluError(f"Cannot create the agent home {self.home} ({e.strerror}).",
                             "a writable folder", "set IVLU_HOME or pass home=") from None
         self.store = ArtifactStore(self.home)
+        self.store.sweep()  # a run killed mid-write leaves a temporary file; never an artifact
         self.workers = WorkerPool(size=workers)
         services = Services(self.store, self.workers, None, max_refinements)
         if engine == "internvlu":

@@ -11,6 +11,7 @@ import hashlib
 import io
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from .errors import IvluError
@@ -38,6 +39,20 @@ def image_size(data: bytes, mime: str) -> tuple[int | None, int | None]:
         return im.width, im.height
 
 
+TMP_PREFIX = ".tmp-"
+STALE_AFTER_S = 3600  # a temporary file without a readable pid is an orphan after this long
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
 class ArtifactStore:
     """Content-addressed files under `root`. Refuses any path outside it."""
 
@@ -52,7 +67,9 @@ class ArtifactStore:
         target = self.root / rel
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+            # The writer's pid is in the name, so `sweep` can tell a killed writer's leftover
+            # from a write still under way in another process sharing this home.
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f"{TMP_PREFIX}{os.getpid()}-")
             try:
                 with os.fdopen(fd, "wb") as f:
                     f.write(data)
@@ -88,6 +105,26 @@ class ArtifactStore:
                             "an untouched store", "delete the file and run the step again")
         return data
 
+    def sweep(self) -> int:
+        """Delete temporary files left by writers that died mid-write (SIGKILL, power loss).
+
+        A finished write is renamed into place, so a leftover temporary file is never an artifact.
+        Files whose writer is still running are kept. Returns how many were deleted.
+        """
+        removed = 0
+        now = time.time()
+        for tmp in self.objects.glob(f"*/{TMP_PREFIX}*"):
+            pid_text = tmp.name[len(TMP_PREFIX):].split("-", 1)[0]
+            try:
+                orphan = not _alive(int(pid_text)) if pid_text.isdigit() else \
+                    now - tmp.stat().st_mtime > STALE_AFTER_S
+                if orphan:
+                    tmp.unlink()
+                    removed += 1
+            except FileNotFoundError:  # another process swept it first
+                continue
+        return removed
+
     def count(self) -> int:
         """Number of stored objects (used by tests and benchmarks)."""
-        return sum(1 for p in self.objects.rglob("*") if p.is_file() and not p.name.startswith(".tmp-"))
+        return sum(1 for p in self.objects.rglob("*") if p.is_file() and not p.name.startswith(TMP_PREFIX))

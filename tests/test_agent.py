@@ -120,3 +120,12 @@ def test_headline_request_molecule_then_part(agent, tmp_path):
     for view in ("front", "top", "right"):
         assert (out / "panels" / f"s2-{view}.png").is_file()
     assert (out / "panels" / "s2-part.step").is_file() and (out / "panels" / "s2-part.stl").is_file()
+
+
+def test_opening_a_home_sweeps_a_killed_writers_leftover(tmp_path):
+    leftover = tmp_path / "objects" / "ab" / ".tmp-999999999-x"  # no such pid
+    leftover.parent.mkdir(parents=True)
+    leftover.write_bytes(b"half an image")
+    with Agent(home=tmp_path):
+        pass
+    assert not leftover.exists()

@@ -1,5 +1,9 @@
 import hashlib
 import io
+import os
+import subprocess
+import sys
+import time
 
 import pytest
 from PIL import Image
@@ -47,3 +51,22 @@ def test_read_detects_tampering(tmp_path):
     store.path(ref).write_bytes(b"jello")
     with pytest.raises(IvluError, match="does not match its hash"):
         store.read(ref)
+
+
+def test_sweep_removes_a_dead_writers_leftover_and_keeps_a_live_ones(tmp_path):
+    store = ArtifactStore(tmp_path)
+    ref = store.put(b"kept", "text/plain")
+    folder = store.path(ref).parent
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    orphan = folder / f".tmp-{dead.stdout.strip()}-abc"
+    live = folder / f".tmp-{os.getpid()}-def"
+    legacy_old, legacy_new = folder / ".tmp-oldname", folder / ".tmp-newname"
+    for p in (orphan, live, legacy_old, legacy_new):
+        p.write_bytes(b"partial")
+    os.utime(legacy_old, (time.time() - 7200, time.time() - 7200))
+
+    assert store.sweep() == 2
+    assert not orphan.exists() and not legacy_old.exists()
+    assert live.exists() and legacy_new.exists()
+    assert store.read(ref) == b"kept" and store.count() == 1
