@@ -106,3 +106,28 @@ def test_a_model_that_means_a_plan_gets_exactly_that_plan(vocab):
     value, written, decoder = write_json(model_schema({}), Scripted(vocab, text), vocab, 400)
     assert written == text and value == target
     assert decoder.calls < decoder.used  # forced keys and braces cost no extra model calls
+
+
+def wants_to_close(vocab: Vocab, seed: int):
+    """Random logits, except that the closing quote always wins when it is allowed."""
+    rng = np.random.default_rng(seed)
+
+    def step(ids):
+        logits = rng.normal(size=1024)
+        logits[vocab.quote] = 100.0
+        return logits
+    return step
+
+
+def test_patterned_strings_are_never_closed_before_they_match(vocab):
+    store_path = r"^(objects/[0-9a-f]{2}/[0-9a-f]{64}\.(png|jpg))$"
+    schema = {"type": "object", "required": ["node", "letter", "path"], "properties": {
+        "node": {"type": "string", "pattern": r"^[A-Za-z0-9_]{1,40}$", "maxLength": 160},
+        "letter": {"type": "string", "pattern": r"^[a-zA-Z]$"},
+        "path": {"type": "string", "pattern": store_path}}}
+    import re
+    for seed in range(6):
+        value, _, _ = write_json(schema, wants_to_close(vocab, seed), vocab, 200, temperature=1.0, seed=seed)
+        assert re.fullmatch(r"[A-Za-z0-9_]{1,40}", value["node"]), value
+        assert re.fullmatch(r"[a-zA-Z]", value["letter"]), value
+        assert re.fullmatch(store_path[1:-1], value["path"]), value

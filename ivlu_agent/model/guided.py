@@ -16,8 +16,9 @@ module has no torch dependency and tests can drive it with any logits source.
 
 Supported JSON-schema subset (what pydantic emits for our specs): object (properties, required;
 free dicts are written empty), array (items, prefixItems, minItems, maxItems), string (minLength,
-maxLength, pattern via partial matching), integer and number (minimum/maximum; numbers are written as
-integers), boolean, null, const, enum, anyOf/oneOf (object unions with a constant discriminator, or
+maxLength, pattern: '^[class]{m,n}$' as one cached vocabulary mask, any other pattern by partial
+matching token by token; a string closes only once its pattern fully matches), integer and number
+(minimum/maximum; numbers are written as integers), boolean, null, const, enum, anyOf/oneOf (object unions with a constant discriminator, or
 unions told apart by their first character), $ref/$defs. Unknown keywords are ignored; the caller's
 validation catches what they would have said.
 """
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -57,6 +59,16 @@ class Vocab:
         self.quote = self._single('"')
         self.stops = [t for t in (self._single(c) for c in ",}]") if t is not None]
         self.size = n
+        self._class_masks: dict[str, np.ndarray] = {}
+
+    def class_mask(self, char_class: str) -> np.ndarray:
+        """Tokens made only of characters in `char_class` (a regex class body such as 'A-Za-z0-9_')."""
+        if char_class not in self._class_masks:
+            import regex
+
+            every = regex.compile(f"[{char_class}]*")
+            self._class_masks[char_class] = np.array([every.fullmatch(p) is not None for p in self.pieces])
+        return self._class_masks[char_class]
 
     def _single(self, text: str) -> int | None:
         ids = self.encode(text)
@@ -178,16 +190,23 @@ class GuidedDecoder:
         if not opened:
             self.feed('"')
         text = ""
-        matcher = _partial_matcher(pattern) if pattern else None
+        repeat = _class_repeat(pattern) if pattern else None
+        if repeat is not None:  # '^[class]{lo,hi}$': one vocabulary mask instead of a regex per token
+            char_class, lo, hi = repeat
+            min_chars, max_chars = max(min_chars, lo), min(max_chars, hi)
+        compiled = _compiled(pattern) if pattern and repeat is None else None
         while True:
             room = min(max_chars - len(text), self.left - reserve - 1)
             allowed = self.vocab.plain & (self.vocab.lengths <= room) if room > 0 else \
                 np.zeros(self.vocab.size, dtype=bool)
-            if matcher is not None and allowed.any():
+            if repeat is not None:
+                allowed = allowed & self.vocab.class_mask(repeat[0])
+            elif compiled is not None and allowed.any():
                 allowed = allowed.copy()
                 for i in np.flatnonzero(allowed):
-                    allowed[i] = matcher(text + self.vocab.pieces[i])
-            may_close = len(text) >= min_chars and self.vocab.quote is not None
+                    allowed[i] = compiled.fullmatch(text + self.vocab.pieces[i], partial=True) is not None
+            may_close = len(text) >= min_chars and self.vocab.quote is not None and \
+                (compiled is None or compiled.fullmatch(text) is not None)
             if not allowed.any():
                 break
             if may_close:
@@ -247,13 +266,33 @@ def _reachable(digits: str, lo: int, hi: int, width: int) -> bool:
 
 
 @lru_cache(maxsize=64)
-def _partial_matcher(pattern: str) -> Callable[[str], bool]:
+def _compiled(pattern: str):
+    """The pattern without its anchors, for `fullmatch` (partial while the string is being written)."""
     import regex
 
     core = pattern.removeprefix("^")
     core = core[:-1] if core.endswith("$") and not core.endswith("\\$") else core
-    compiled = regex.compile(core)
-    return lambda text: compiled.fullmatch(text, partial=True) is not None
+    return regex.compile(core)
+
+
+_REPEAT = re.compile(r"\^\[((?:[^\]\\]|\\.)+)\](?:\{(\d+)(?:,(\d+))?\}|([+*?]))?\$")
+
+
+def _class_repeat(pattern: str | None) -> tuple[str, int, int] | None:
+    """('A-Za-z0-9_', 1, 40) for '^[A-Za-z0-9_]{1,40}$'; None for any other shape of pattern."""
+    m = _REPEAT.fullmatch(pattern or "")
+    if not m or m.group(1).startswith("^"):  # a negated class is left to the general path
+        return None
+    char_class, lo, hi, op = m.groups()
+    if lo is not None:
+        return char_class, int(lo), int(hi) if hi is not None else int(lo)
+    return char_class, *{None: (1, 1), "+": (1, DEFAULT_MAX_CHARS), "*": (0, DEFAULT_MAX_CHARS),
+                         "?": (0, 1)}[op]
+
+
+def _string_min_chars(s: dict) -> int:
+    repeat = _class_repeat(s.get("pattern"))
+    return max(s.get("minLength", 0), repeat[1] if repeat else 0)
 
 
 class SchemaWriter:
@@ -343,7 +382,7 @@ class SchemaWriter:
             return min(self.min_cost(b) for b in usable)
         t = s.get("type")
         if t == "string":
-            return 2 + s.get("minLength", 0)
+            return 2 + _string_min_chars(s)
         if t in ("integer", "number"):
             lo, _ = _int_bounds(s)
             return max(1, len(str(lo))) if lo > 0 else 1
@@ -394,7 +433,7 @@ class SchemaWriter:
             return self._write_union(s, branches, reserve, opened)
         t = s.get("type")
         if t == "string":
-            d.string(s.get("maxLength", DEFAULT_MAX_CHARS), s.get("minLength", 0), s.get("pattern"), reserve,
+            d.string(s.get("maxLength", DEFAULT_MAX_CHARS), _string_min_chars(s), s.get("pattern"), reserve,
                      opened=opened is not None)
         elif t in ("integer", "number"):
             lo, hi = _int_bounds(s)
