@@ -54,6 +54,15 @@ def test_rotation_follow_up_on_a_thread(planner):
     assert [v.label for v in step.views] == ["left", "back"] and step.projection == "third"
 
 
+def test_rotation_later_in_the_same_request_adds_a_view(planner):
+    plan = planner.plan("a 60x40x8 mm plate with two 6 mm holes 40 mm apart, front and top views; "
+                        "then show it rotated 30° about z", [], [])
+    (step,) = plan.steps
+    assert [v.label for v in step.views] == ["front", "top", "rotated-z30"] and step.id == "s1"
+    plan = planner.plan("a cylinder diameter 20 height 30, then a 60x40x8 plate; show the left views", [], [])
+    assert [[v.label for v in s.views] for s in plan.steps] == [["front", "top", "right", "iso", "left"]] * 2
+
+
 def test_more_parts_and_features():
     spec = plan_part("a 100 x 60 x 10 plate with a 20 x 10 x 3 pocket at (20, 10) and a 12 mm boss 6 high at "
                      "(-25, 0), all six views")

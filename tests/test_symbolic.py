@@ -53,6 +53,19 @@ def test_follow_up_uses_history(planner):
     assert all(s.highlight == ["methyl"] for s in plan.steps)
 
 
+def test_a_later_clause_reworks_the_steps_before_it(planner):
+    plan = planner.plan("draw caffeine and ethanol, then highlight their methyl groups in red", [], [])
+    assert [(s.id, s.name, s.highlight, s.colors) for s in plan.steps] == [
+        ("s1", "caffeine", ["methyl"], {"methyl": "red"}), ("s2", "ethanol", ["methyl"], {"methyl": "red"})]
+    assert any("Reworking caffeine, ethanol" in line for line in plan.reasoning.splitlines())
+
+
+def test_a_rework_in_the_request_wins_over_the_thread(planner):
+    history = [{"plan": planner.plan("draw aspirin", [], []).model_dump(mode="json")}]
+    plan = planner.plan("draw caffeine; label its methyl groups", [], history)
+    assert [(s.name, s.highlight, s.label_groups) for s in plan.steps] == [("caffeine", ["methyl"], True)]
+
+
 @pytest.mark.parametrize("request_text, message", [
     ("draw cafeine", "did you mean: caffeine"),
     ("draw C1CC(", "Invalid SMILES"),

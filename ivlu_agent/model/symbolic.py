@@ -2,8 +2,9 @@
 
 A request is split into clauses ("…, then …", ";", new lines). Each clause goes to the rule
 that claims it (`RULES`, in priority order, one module per kind in `rules/`). A clause that
-no rule claims gets a clear message listing what was understood and what is supported. On a
-thread, a clause that names nothing new may rework the previous turn's steps (a follow-up).
+no rule claims gets a clear message listing what was understood and what is supported. A clause
+that names nothing new may rework what was drawn before it (a follow-up): the steps planned earlier in
+the same request ("…, then show it rotated 30° about z"), or else, on a thread, the previous turn's.
 """
 
 from __future__ import annotations
@@ -90,7 +91,14 @@ class SymbolicPlanner:
         steps: list[StepSpec] = []
         for clause in self.clauses(" ".join(request.split(" "))):
             try:
-                planned = self._plan_clause(clause, ctx, history)
+                planned = self._plan_clause(clause, ctx)
+                if planned is None and steps:  # "…, then show it rotated 30° about z": rework this request's steps
+                    reworked = self._rework(clause, steps, ctx)
+                    if reworked is not None:
+                        steps = reworked
+                        continue
+                if planned is None and history:  # a follow-up on the thread: rework the previous turn's steps
+                    planned = self._follow_up(clause, history[-1]["plan"]["steps"], ctx, same_request=False)
             except ValidationError as e:
                 raise IvluError(f"The request asks for something out of bounds in {clause!r}: "
                                 + "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors()),
@@ -99,15 +107,36 @@ class SymbolicPlanner:
                 understood = [f"{s.kind} '{s.caption()}'" for s in steps]
                 raise self._not_understood(clause, understood)
             steps += planned
+            self._number(steps)
+        self._number(steps)
+        return Plan(reasoning="\n".join(ctx.reasoning), steps=steps, notes=ctx.notes)
+
+    @staticmethod
+    def _number(steps: list[StepSpec]) -> None:
         for i, step in enumerate(steps, start=1):
             step.id = f"s{i}"
-        return Plan(reasoning="\n".join(ctx.reasoning), steps=steps, notes=ctx.notes)
+
+    def _rework(self, clause: str, steps: list[StepSpec], ctx: PlanContext) -> list[StepSpec] | None:
+        """Apply a follow-up clause to the steps planned so far; each rework replaces its original."""
+        reworked = self._follow_up(clause, [s.model_dump(mode="json") for s in steps], ctx, same_request=True)
+        if reworked is None:
+            return None
+        by_id = {s.id: s for s in reworked}
+        return [by_id.get(s.id, s) for s in steps]
+
+    @staticmethod
+    def _follow_up(clause: str, previous: list[dict], ctx: PlanContext, same_request: bool) -> list[StepSpec] | None:
+        for rule in RULES:
+            reworked = rule.follow_up(clause, previous, ctx, same_request=same_request)
+            if reworked:
+                return reworked
+        return None
 
     @staticmethod
     def clauses(request: str) -> list[str]:
         return [c.strip(" .,") for c in split_outside_quotes(CLAUSE_BREAK, request.strip()) if c and c.strip(" .,")]
 
-    def _plan_clause(self, clause: str, ctx: PlanContext, history: list[dict]) -> list[StepSpec] | None:
+    def _plan_clause(self, clause: str, ctx: PlanContext) -> list[StepSpec] | None:
         claimed = [r for r in RULES if r.claims(clause)]
         if len(claimed) == 1:
             return claimed[0].plan(clause, ctx)
@@ -117,12 +146,6 @@ class SymbolicPlanner:
             if len(whole) == 1:
                 return whole[0].plan(clause, ctx)
             return self._plan_mixed(clause, ctx)
-        if history:
-            previous = history[-1]["plan"]["steps"]
-            for rule in RULES:
-                reworked = rule.follow_up(clause, previous, ctx)
-                if reworked:
-                    return reworked
         return None
 
     def _plan_mixed(self, clause: str, ctx: PlanContext) -> list[StepSpec]:

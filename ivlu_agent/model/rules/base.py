@@ -54,6 +54,10 @@ class Rule(Protocol):
         """Specs for the clause; raises IvluError with a clear message when it cannot."""
         ...
 
-    def follow_up(self, clause: str, previous: list[dict], ctx: PlanContext) -> list[StepSpec] | None:
-        """Rework the previous turn's steps of this kind for a follow-up, or None if not one."""
+    def follow_up(self, clause: str, previous: list[dict], ctx: PlanContext,
+                  same_request: bool = False) -> list[StepSpec] | None:
+        """Rework earlier steps of this kind for a follow-up ('now highlight its carbonyls'), or None if
+        the clause is not one. `previous` holds the previous turn's steps, or with `same_request` the steps
+        planned so far in this request. Each rework keeps its original's `id`: the planner replaces the
+        original with it."""
         ...

@@ -539,7 +539,10 @@ class CadRule:
                              + (f" ({'; '.join(notes)})" if notes else ""))
         return [spec]
 
-    def follow_up(self, clause: str, previous: list[dict], ctx: PlanContext) -> list[CadSpec] | None:
+    def follow_up(self, clause: str, previous: list[dict], ctx: PlanContext,
+                  same_request: bool = False) -> list[CadSpec] | None:
+        """'rotate it 45° about x', 'show the left view', 'third angle'. On a thread the new views replace
+        the old ones; earlier in the same request they are added to the views already asked for."""
         parts = [s for s in previous if s.get("kind") == "cad"]
         if not parts:
             return None
@@ -552,9 +555,10 @@ class CadRule:
         steps = []
         for old in parts:
             spec = CadSpec.model_validate(old)
-            update: dict = {"id": ""}
+            update: dict = {}
             if rotated or views:
-                update["views"] = [*views, *rotated]
+                kept = list(spec.views) if same_request else []
+                update["views"] = list({v.label: v for v in [*kept, *views, *rotated]}.values())
             if projection:
                 update["projection"] = projection
             steps.append(spec.model_copy(update=update))

@@ -192,7 +192,7 @@ class DiagramRule:
         ctx.reasoning.append(why)
         return [spec]
 
-    def follow_up(self, clause: str, previous: list[dict], ctx: PlanContext) -> None:
+    def follow_up(self, clause: str, previous: list[dict], ctx: PlanContext, same_request: bool = False) -> None:
         return None
 
     def build(self, clause: str) -> tuple[DiagramSpec, str]:

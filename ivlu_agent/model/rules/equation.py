@@ -200,8 +200,9 @@ class EquationRule:
         fields["name"] = fields.get("name") or title
         return EquationSpec(**fields, title=title[:200])
 
-    def follow_up(self, clause: str, previous: list[dict], ctx: PlanContext) -> list[EquationSpec] | None:
-        """'make it bigger' / 'larger' on a thread whose last turn drew equations."""
+    def follow_up(self, clause: str, previous: list[dict], ctx: PlanContext,
+                  same_request: bool = False) -> list[EquationSpec] | None:
+        """'make it bigger' / 'larger' after equations were drawn (earlier in the request or on the thread)."""
         eqs = [s for s in previous if s["kind"] == "equation"]
         if not eqs or not re.search(r"\b(bigger|larger|enlarge)\b", clause, re.I):
             return None
@@ -209,6 +210,6 @@ class EquationRule:
         for old in eqs:
             spec = EquationSpec.model_validate(old)
             bigger = min(120, round(spec.font_size * 1.5))
-            steps.append(spec.model_copy(update={"id": "", "font_size": bigger}))
+            steps.append(spec.model_copy(update={"font_size": bigger}))
         ctx.reasoning.append(f"Redrawing {len(steps)} equation(s) 1.5× larger")
         return steps

@@ -156,7 +156,8 @@ class MoleculeRule:
                              + (" with labels" if label else "") + ":\n" + "\n".join(lines))
         return steps
 
-    def follow_up(self, clause: str, previous: list[dict], ctx: PlanContext) -> list[MoleculeSpec] | None:
+    def follow_up(self, clause: str, previous: list[dict], ctx: PlanContext,
+                  same_request: bool = False) -> list[MoleculeSpec] | None:
         mols = [s for s in previous if s["kind"] == "molecule"]
         wanted, colors, rest = find_groups(clause)
         label = bool(re.search(r"\blabel", clause, re.I))
@@ -174,7 +175,7 @@ class MoleculeRule:
                 if g not in highlight:
                     ctx.notes.append(f"{spec.name or spec.smiles} has no {g} group")
             steps.append(spec.model_copy(update={
-                "id": "", "highlight": highlight,
+                "highlight": highlight,
                 "colors": {**spec.colors, **{g: c for g, c in colors.items() if g in highlight}},
                 "label_groups": spec.label_groups or (label and bool(highlight)),
             }))
@@ -224,5 +225,5 @@ class ReactionRule:
         ctx.reasoning.append(f"Reaction scheme: {step.caption()}" + (f" ({conditions})" if conditions else ""))
         return [step]
 
-    def follow_up(self, clause: str, previous: list[dict], ctx: PlanContext) -> None:
+    def follow_up(self, clause: str, previous: list[dict], ctx: PlanContext, same_request: bool = False) -> None:
         return None

@@ -160,7 +160,7 @@ class PlotRule:
                                  + (f" over {', '.join(spec.categories)}" if spec.categories else "") + ".")
         return [spec]
 
-    def follow_up(self, clause: str, previous: list[dict], ctx: PlanContext) -> None:
+    def follow_up(self, clause: str, previous: list[dict], ctx: PlanContext, same_request: bool = False) -> None:
         return None
 
     # -- parsing -----------------------------------------------------------------------------------

@@ -116,5 +116,5 @@ class TextRule:
                     f"{MAX_CANVAS} × {MAX_CANVAS} px).",
                     f"a {role} of at most {limit} characters", "shorten it or split it over several panels")
 
-    def follow_up(self, clause: str, previous: list[dict], ctx: PlanContext) -> list[TextSpec] | None:
+    def follow_up(self, clause: str, previous: list[dict], ctx: PlanContext, same_request: bool = False) -> list[TextSpec] | None:
         return None
