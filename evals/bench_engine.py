@@ -68,7 +68,7 @@ def agent_runs(args, home: Path) -> tuple[list[dict], dict]:
 
 def bare_calls(args, context: dict, row: dict) -> float:
     """The same model calls as one agent run, made directly in this process (after a warm-up), with the
-    thread count the model worker uses (workers set OMP_NUM_THREADS=1 unless the environment sets it)."""
+    thread count the model worker uses (torch's default, all cores, unless OMP_NUM_THREADS is set)."""
     import os
 
     import torch
@@ -79,7 +79,8 @@ def bare_calls(args, context: dict, row: dict) -> float:
 
     prompt = template("plan.md").substitute(kinds="", context="", request=REQUEST)
     schema = model_schema({})
-    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    if os.environ.get("OMP_NUM_THREADS"):
+        torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
 
     def once() -> None:
         thoughts = ie.worker_think(context, prompt, [], args.think_tokens)

@@ -44,7 +44,7 @@ def _exit_with_parent(poll_s: float = 1.0) -> None:
     threading.Thread(target=watch, name="ivlu-parent-watch", daemon=True).start()
 
 
-def _serve(conn, memory_mb: int) -> None:
+def _serve(conn, memory_mb: int, threads: int = 1) -> None:
     """The child's loop: receive (target, args, kwargs), send back ('ok', value) or ('err', ...)."""
     _exit_with_parent()
     if memory_mb > 0:
@@ -52,7 +52,8 @@ def _serve(conn, memory_mb: int) -> None:
 
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if threads > 0:  # renderers are single-threaded work; many threads only fight over the cores
+        os.environ.setdefault("OMP_NUM_THREADS", str(threads))
     while True:
         try:
             target, args, kwargs = conn.recv()
@@ -89,12 +90,15 @@ class WorkerPool:
         size: how many children may run at once (steps fan out in threads).
         timeout_s: default wall-clock limit for one call.
         memory_mb: address-space limit for each child (0 disables it).
+        threads: OMP_NUM_THREADS for each child, unless the environment sets it; 0 leaves the
+            libraries' own default (all cores), which the model worker wants.
     """
 
-    def __init__(self, size: int = 2, timeout_s: float = 120.0, memory_mb: int = 6144):
+    def __init__(self, size: int = 2, timeout_s: float = 120.0, memory_mb: int = 6144, threads: int = 1):
         self.size = size
         self.timeout_s = timeout_s
         self.memory_mb = memory_mb
+        self.threads = threads
         self._idle: list[_Child] = []
         self._lock = threading.Lock()
         self._slots = threading.Semaphore(size)
@@ -105,7 +109,7 @@ class WorkerPool:
         ours, theirs = socket.socketpair()
         proc = subprocess.Popen(
             [sys.executable, "-m", "ivlu_agent.worker", "--fd", str(theirs.fileno()),
-             "--memory-mb", str(self.memory_mb)],
+             "--memory-mb", str(self.memory_mb), "--threads", str(self.threads)],
             pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
         )
         theirs.close()
@@ -181,5 +185,6 @@ if __name__ == "__main__":
     cli = argparse.ArgumentParser(description="an ivlu-agent worker process (started by WorkerPool)")
     cli.add_argument("--fd", type=int, required=True)
     cli.add_argument("--memory-mb", type=int, default=0)
+    cli.add_argument("--threads", type=int, default=1)
     ns = cli.parse_args()
-    _serve(Connection(ns.fd), ns.memory_mb)
+    _serve(Connection(ns.fd), ns.memory_mb, ns.threads)

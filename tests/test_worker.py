@@ -35,3 +35,14 @@ def test_memory_limit():
 def test_bad_input_comes_back_as_ivlu_error(workers):
     with pytest.raises(IvluError, match="Invalid SMILES"):
         workers.call("ivlu_agent.chem:describe", "C1CC(")
+
+
+def test_renderer_workers_get_one_thread_and_the_model_worker_all_cores(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    with WorkerPool(size=1) as pool:
+        assert pool.call("os:getenv", "OMP_NUM_THREADS") == "1"
+    with WorkerPool(size=1, threads=0) as pool:
+        assert pool.call("os:getenv", "OMP_NUM_THREADS") is None
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")  # the user's setting wins
+    with WorkerPool(size=1) as pool:
+        assert pool.call("os:getenv", "OMP_NUM_THREADS") == "3"

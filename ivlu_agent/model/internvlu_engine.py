@@ -91,7 +91,7 @@ class InternVLUEngine:
         self.context = {"engine": "internvlu", "model_path": str(folder), "device": device, "dtype": dtype,
                         "store_root": str(Path(store_root).resolve())}
         self.timeout_s = timeout_s
-        self.model_workers = WorkerPool(size=1, timeout_s=timeout_s, memory_mb=0)
+        self.model_workers = WorkerPool(size=1, timeout_s=timeout_s, memory_mb=0, threads=0)  # all cores
         self.symbolic = SymbolicPlanner(describe=describe, call=call)
         self.planner = ModelPlanner(self, self.symbolic, describe=describe, prefer=prefer,
                                     max_refinements=max_refinements, retries=plan_retries,
