@@ -28,11 +28,14 @@ class Agent:
         prefer: "exact" (hybrid routing) or "native" (the head attempts every step; exact is the fallback).
         device / dtype: where the model runs (default cuda + bfloat16 when present, else cpu + float32).
         engine_options: more InternVLUEngine arguments (plan_retries, think_tokens, size, steps, …).
+        checkpointer: any LangGraph checkpoint saver (e.g. a Postgres one); the caller owns and closes it.
+            Default: SQLite at <home>/checkpoints.sqlite.
     """
 
     def __init__(self, engine: str = "symbolic", home: str | Path | None = None, max_refinements: int = 3,
                  workers: int = 2, model_path: str | Path | None = None, prefer: str = "exact",
-                 device: str | None = None, dtype: str | None = None, engine_options: dict | None = None):
+                 device: str | None = None, dtype: str | None = None, engine_options: dict | None = None,
+                 checkpointer: Any = None):
         if engine not in ENGINES:
             raise IvluError(f"Unknown engine {engine!r}.", "one of: " + ", ".join(ENGINES),
                             "use --engine symbolic (the default without a model)")
@@ -75,8 +78,11 @@ class Agent:
         else:
             self.engine = SymbolicPlanner(describe=self._describe, call=self.workers.call)
         services.engine = self.engine
-        self._db = sqlite3.connect(self.home / "checkpoints.sqlite", check_same_thread=False)
-        self.checkpointer = SqliteSaver(self._db)
+        self._db = None
+        if checkpointer is None:
+            self._db = sqlite3.connect(self.home / "checkpoints.sqlite", check_same_thread=False)
+            checkpointer = SqliteSaver(self._db)
+        self.checkpointer = checkpointer
         self.graph = build_graph(services, self.checkpointer)
 
     def _describe(self, smiles: str) -> dict:
@@ -124,7 +130,8 @@ class Agent:
         self.workers.close()
         if hasattr(self.engine, "close"):
             self.engine.close()
-        self._db.close()
+        if self._db is not None:
+            self._db.close()
 
     def __enter__(self) -> "Agent":
         return self

@@ -129,3 +129,16 @@ def test_opening_a_home_sweeps_a_killed_writers_leftover(tmp_path):
     with Agent(home=tmp_path):
         pass
     assert not leftover.exists()
+
+
+def test_any_langgraph_checkpointer_can_hold_the_threads(tmp_path):
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    saver = InMemorySaver()  # the seam a Postgres saver uses
+    with Agent(home=tmp_path, checkpointer=saver) as agent:
+        first = agent.run("draw caffeine", thread_id="t")
+        assert agent.result("t").steps[0].spec["smiles"] == first.steps[0].spec["smiles"]
+    assert not (tmp_path / "checkpoints.sqlite").exists()
+    with Agent(home=tmp_path, checkpointer=saver) as agent:  # a new agent on the same saver sees the thread
+        follow = agent.run("now highlight the methyl groups", thread_id="t")
+    assert follow.status == "verified" and follow.steps[0].spec["highlight"] == ["methyl"]
