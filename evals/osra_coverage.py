@@ -47,8 +47,9 @@ def first_confirmed(row: dict) -> int | None:
 
 def has_ring(smiles: str) -> bool:
     from rdkit import Chem
+    from rdkit.Chem import rdMolDescriptors
 
-    return Chem.MolFromSmiles(smiles).GetRingInfo().NumRings() > 0
+    return rdMolDescriptors.CalcNumRings(Chem.MolFromSmiles(smiles)) > 0
 
 
 def main() -> None:
