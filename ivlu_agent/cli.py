@@ -49,6 +49,10 @@ def parser() -> argparse.ArgumentParser:
                         help="the formula the image should show, in LaTeX, e.g. 'a^{2} + b^{2} = c^{2}'")
     target.add_argument("--text", metavar="STRING", action="append",
                         help="text the image must show, read back by OCR; repeat for several strings")
+    target.add_argument("--plot", metavar="REQUEST",
+                        help="the plot in words, e.g. 'plot sin(x)/x from -10 to 10'; OCR reads its labels")
+    target.add_argument("--diagram", metavar="REQUEST",
+                        help="the diagram in words, e.g. 'flowchart of binary search'; OCR reads its node labels")
     verify.add_argument("--view", help="with --cad: the view shown (front, top, right, left, bottom, back, iso, "
                                        "'rotated 30 about z')")
     verify.add_argument("--json", action="store_true")
@@ -149,6 +153,14 @@ def cmd_verify(args) -> int:
                                     os.path.abspath(args.image), args.text)
         elif cad is not None:
             verdicts = workers.call("ivlu_agent.tools.verify_cad:verify_cad_image", os.path.abspath(args.image), *cad)
+        elif getattr(args, "plot", None) is not None or getattr(args, "diagram", None) is not None:
+            kind, spec = _labelled_target(args.plot, args.diagram)
+            verdicts = workers.call(f"ivlu_agent.tools.verify_{kind}:verify_{kind}_image",
+                                    os.path.abspath(args.image), spec)
+            if not verdicts:
+                raise IvluError(f"The {kind} asked for has no text to look for in an image.",
+                                f"a {kind} with labels (a title, axis labels, categories or node names)",
+                                "add the labels to the request")
         else:
             facts = workers.call("ivlu_agent.chem:describe", _target_smiles(args.molecule))
             verdicts = workers.call("ivlu_agent.tools.verify_molecule:verify_molecule_image",
@@ -170,6 +182,24 @@ def _cad_target(text: str, view: str | None) -> tuple[dict, dict]:
     if not view:
         raise IvluError("--cad needs --view.", "the view the image shows, e.g. --view front", "add --view NAME")
     return plan_part(text).model_dump(mode="json"), view_from_text(view).model_dump(mode="json")
+
+
+def _labelled_target(plot: str | None, diagram: str | None) -> tuple[str, dict]:
+    """The spec for `verify --plot …` or `--diagram …`, planned by the same rule as `ivlu run`."""
+    from pydantic import ValidationError
+
+    from .errors import IvluError
+    from .model.rules.diagram import DiagramRule
+    from .model.rules.plot import PlotRule
+
+    kind, text = ("plot", plot) if plot is not None else ("diagram", diagram)
+    try:
+        spec = PlotRule().build(text) if kind == "plot" else DiagramRule().build(text)[0]
+    except ValidationError as e:
+        raise IvluError(f"The {kind} {text!r} is out of bounds: "
+                        + "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors()),
+                        "values inside the documented limits", "change the sizes or counts") from None
+    return kind, spec.model_dump(mode="json")
 
 
 def _target_smiles(text: str) -> str:

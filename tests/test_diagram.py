@@ -196,3 +196,22 @@ def test_cli_bad_diagram_exits_2(tmp_path, request_text, message):
     r = ivlu("run", request_text, "--out", str(tmp_path / "o"), home=tmp_path / "h")
     assert r.returncode == 2, (r.stdout, r.stderr)
     assert message in r.stderr and "Traceback" not in r.stderr
+
+
+def test_any_diagram_image_is_checked_by_its_node_labels_and_the_cli_verifies_one(tmp_path):
+    from ivlu_agent.tools.verify_diagram import verify_diagram_image
+
+    request = "state machine: idle -coin-> ready, ready -push-> idle"
+    spec = planned(request)
+    for f in render_diagram(spec)["files"]:
+        (tmp_path / f["name"]).write_bytes(f["data"])
+    (ok,) = verify_diagram_image(str(tmp_path / "main.png"), spec)
+    assert ok["verifier"] == "diagram.ocr" and ok["passed"], ok["message"]
+    other = planned("state machine: idle -coin-> ready, ready -push-> locked")
+    (missing,) = verify_diagram_image(str(tmp_path / "main.png"), other)
+    assert not missing["passed"] and "locked" in missing["message"]
+
+    r = ivlu("verify", str(tmp_path / "main.png"), "--diagram", request, home=tmp_path / "h")
+    assert r.returncode == 0 and "diagram.ocr" in r.stdout, (r.stdout, r.stderr)
+    r = ivlu("verify", str(tmp_path / "main.png"), "--diagram", "draw an empty graph", home=tmp_path / "h")
+    assert r.returncode == 2 and "nothing to draw" in r.stderr and "Traceback" not in r.stderr

@@ -219,7 +219,12 @@ def test_pixel_checks_of_each_exact_kind_reject_noise_and_read_a_clean_image(tmp
     for kind, spec in fallbacks.items():
         verdicts = raster_checks(spec, str(noise))
         assert verdicts and not all(v["passed"] for v in verdicts), kind
-    assert raster_checks({"kind": "plot"}, str(noise)) == []  # judged by the rubric alone
+    from ivlu_agent.model.rules.plot import PlotRule
+
+    plot = PlotRule().build("bar chart of 2019–2023 sales 3, 5, 4, 6, 8").model_dump(mode="json")
+    (labels,) = raster_checks(plot, str(noise))  # OCR of the plot's labels
+    assert labels["verifier"] == "plot.ocr" and not labels["passed"]
+    assert raster_checks({"kind": "generate"}, str(noise)) == []  # open imagery: judged by the rubric alone
     poster = tmp_path / "poster.png"
     image = Image.new("RGB", (420, 120), "white")
     ImageDraw.Draw(image).text((20, 20), "Quantum", fill="black", font=ImageFont.truetype("DejaVuSans.ttf", 64))

@@ -209,3 +209,25 @@ def test_mixed_requests_route_each_part_to_its_rule(workers):
     assert kinds("directed graph A -> B, B -> C, C -> A") == [("diagram", "Directed graph")]
     if "equation" in KINDS:  # the equation kind lands separately
         assert [k for k, _ in kinds("plot sin(x) from -3 to 3 and the quadratic formula")] == ["plot", "equation"]
+
+
+def test_any_plot_image_is_checked_by_its_labels_and_the_cli_verifies_one(tmp_path):
+    from ivlu_agent.tools.verify_plot import verify_plot_image
+
+    good, bad = tmp_path / "good", tmp_path / "bad"
+    for folder, spec in ((good, SALES), (bad, {**SALES, "title": "Sales 2019–2032", "x_label": "Yeat"})):
+        folder.mkdir()
+        for f in render_plot(spec)["files"]:
+            (folder / f["name"]).write_bytes(f["data"])
+    (ok,) = verify_plot_image(str(good / "main.png"), SALES)
+    assert ok["verifier"] == "plot.ocr" and ok["passed"], ok["message"]
+    (wrong,) = verify_plot_image(str(bad / "main.png"), SALES)
+    assert not wrong["passed"] and "Sales 2019–2023" in wrong["message"] and "Year" in wrong["message"]
+
+    request = "bar chart of 2019–2023 sales 3, 5, 4, 6, 8"
+    r = ivlu("verify", str(good / "main.png"), "--plot", request, home=tmp_path / "h")
+    assert r.returncode == 0 and "plot.ocr" in r.stdout, (r.stdout, r.stderr)
+    r = ivlu("verify", str(bad / "main.png"), "--plot", request, home=tmp_path / "h")
+    assert r.returncode == 1 and "✗ plot.ocr" in r.stdout, (r.stdout, r.stderr)
+    r = ivlu("verify", str(good / "main.png"), "--plot", "plot x^2 from 0 to 1e308", home=tmp_path / "h")
+    assert r.returncode == 2 and "out of bounds" in r.stderr and "Traceback" not in r.stderr

@@ -353,3 +353,22 @@ def verify_diagram(spec: dict, files: dict[str, str], meta: dict | None = None) 
         if ocr:
             verdicts.append(ocr)
     return verdicts
+
+
+MAX_IMAGE_LABELS = 60  # whole-image OCR of more labels than this says little more
+
+
+def verify_diagram_image(image_path: str, spec: dict) -> list[dict]:
+    """Raster check of any image of a diagram (ours, the head's or another generator's): OCR reads every
+    node label anywhere in the image. Structure (edges, BST order, acyclicity) is checked only on this
+    tool's own SVG. [] when no node has a label to read."""
+    from .verify_text import verify_text_image
+
+    s = DiagramSpec.model_validate(spec)
+    strings = list(dict.fromkeys(spec_label(n.label) for n in s.nodes if words(n.label)))[:MAX_IMAGE_LABELS]
+    if not strings:
+        return []
+    return [{**v, "verifier": "diagram.ocr",
+             "checked": f"OCR reads {len(strings)} node label(s) in the image (from pixels alone; edges and "
+                        "structure are checked only on this tool's SVG)"}
+            for v in verify_text_image(image_path, strings)]

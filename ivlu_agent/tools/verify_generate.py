@@ -1,7 +1,8 @@
 """Verify the head's pixels: exact raster checks where the step's content has them, then the judge.
 
 - Exact checks: the fallback kind's raster verifier on the head's image (OSRA for molecules and
-  reaction components) and OCR (tesseract) of every word the step says must be legible.
+  reaction components, view matching for CAD, OCR for equations, text, plot labels and diagram node
+  labels) and OCR (tesseract) of every word the step says must be legible.
 - The judge: the model answers each rubric question yes or no (schema-guided, with a rationale);
   the score is the weighted share of yes, GenExam style.
 - Gating: the judge decides the step only when no exact check applies (open imagery). Next to an
@@ -95,8 +96,21 @@ def _cad(f: dict, image: str) -> list[dict]:
     return verify_cad_image(image, f, {"name": "iso"})  # the native prompt asks for the isometric view
 
 
+def _plot(f: dict, image: str) -> list[dict]:
+    from .verify_plot import verify_plot_image
+
+    return verify_plot_image(image, f)
+
+
+def _diagram(f: dict, image: str) -> list[dict]:
+    from .verify_diagram import verify_diagram_image
+
+    return verify_diagram_image(image, f)
+
+
 # Pixel-only checks by the fallback's kind: the same verifiers the exact renderers' output faces.
-PIXEL_CHECKS = {"molecule": _molecule, "reaction": _reaction, "equation": _equation, "text": _text, "cad": _cad}
+PIXEL_CHECKS = {"molecule": _molecule, "reaction": _reaction, "equation": _equation, "text": _text, "cad": _cad,
+                "plot": _plot, "diagram": _diagram}
 
 
 def check_words(image: str, words: list[str]) -> dict:

@@ -427,3 +427,18 @@ def verify_plot(spec: dict, files: dict[str, str], meta: dict | None = None) -> 
         if ocr:
             verdicts.append(ocr)
     return verdicts
+
+
+def verify_plot_image(image_path: str, spec: dict) -> list[dict]:
+    """Raster check of any image of a plot (ours, the head's or another generator's): OCR reads its
+    title, axis labels, legend entries and category names anywhere in the image. The curves and data
+    points themselves are checked only on this tool's own SVG. [] when the plot has no text to read."""
+    from .verify_text import verify_text_image
+
+    strings = list(dict.fromkeys(expected_texts(PlotSpec.model_validate(spec)).values()))
+    if not strings:
+        return []
+    return [{**v, "verifier": "plot.ocr",
+             "checked": "OCR reads the plot's title, axis labels, legend and category names in the image "
+                        "(from pixels alone; the curves and data are checked only on this tool's SVG)"}
+            for v in verify_text_image(image_path, strings)]
