@@ -68,3 +68,14 @@ def test_corrupt_image_is_bad_input(tmp_path):
     with pytest.raises(IvluError, match="Cannot read"):
         verify_molecule_image(str(bad), CAFFEINE)
     assert io  # keep import used
+
+
+def test_an_unread_acyclic_drawing_says_why_and_promises_nothing(tmp_path):
+    files, _ = rendered(tmp_path, {"kind": "molecule", "smiles": "CCO"})
+    (verdict,) = verify_molecule_image(files["main.png"], "CCO")  # OSRA reads no structure in ethanol
+    assert not verdict["passed"] and verdict["details"]["read"] == []
+    assert "rarely reads acyclic structures" in verdict["message"] and "redrawn" not in verdict["message"]
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (300, 300), "white").save(blank)
+    (verdict,) = verify_molecule_image(str(blank), CAFFEINE)
+    assert verdict["message"] == "OSRA found no structure in the drawing."

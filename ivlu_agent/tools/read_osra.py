@@ -59,6 +59,14 @@ def similarity(smiles_a: str, smiles_b: str) -> float:
     return float(DataStructs.TanimotoSimilarity(gen.GetFingerprint(a), gen.GetFingerprint(b)))
 
 
+def _has_ring(smiles: str) -> bool:
+    from rdkit import Chem
+    from rdkit.Chem import rdMolDescriptors
+
+    mol = Chem.MolFromSmiles(smiles)
+    return mol is not None and rdMolDescriptors.CalcNumRings(mol) > 0
+
+
 def match_structure(image_path: str | Path, target_smiles: str, verifier: str) -> dict:
     """A verdict dict: does OSRA read `target_smiles` (same InChIKey) anywhere in the image?"""
     target_key = inchikey(target_smiles)
@@ -71,7 +79,9 @@ def match_structure(image_path: str | Path, target_smiles: str, verifier: str) -
                 "details": {"read": read, "target_inchikey": target_key}}
     if not read:
         return {"verifier": verifier, "passed": False, "score": 0.0, "checked": checked,
-                "message": "OSRA found no structure in the drawing; the depiction will be changed and redrawn.",
+                "message": "OSRA found no structure in the drawing" + (
+                    " (it rarely reads acyclic structures such as this one)." if not _has_ring(target_smiles)
+                    else "."),
                 "details": {"read": [], "target_inchikey": target_key}}
     best = max(read, key=lambda s: similarity(s, target_smiles))
     skeleton = any(k and target_key and k[:14] == target_key[:14] for _, k in keys)
@@ -79,5 +89,5 @@ def match_structure(image_path: str | Path, target_smiles: str, verifier: str) -
            else f"a different structure (similarity {similarity(best, target_smiles):.2f})")
     return {"verifier": verifier, "passed": False,
             "score": 0.7 if skeleton else round(similarity(best, target_smiles) * 0.6, 4), "checked": checked,
-            "message": f"OSRA read the drawing as {best}: {why}. The depiction will be changed and redrawn.",
+            "message": f"OSRA read the drawing as {best}: {why}.",
             "details": {"read": read, "target_inchikey": target_key}}
