@@ -191,7 +191,10 @@ class Agent:
             with Image.open(io.BytesIO(data)) as im:
                 im.load()
                 mime = Image.MIME.get(im.format or "", "")
-        except (UnidentifiedImageError, OSError, SyntaxError) as e:
+        except UnidentifiedImageError:
+            raise IvluError(f"Image {p} cannot be decoded: it is not an image format Pillow knows.",
+                            "a complete PNG or JPEG file", "re-export the image") from None
+        except (OSError, SyntaxError) as e:
             raise IvluError(f"Image {p} cannot be decoded ({e}).", "a complete PNG or JPEG file",
                             "re-export the image") from None
         if mime not in ("image/png", "image/jpeg"):

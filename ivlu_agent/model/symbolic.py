@@ -42,7 +42,7 @@ SUPPORTED = (
     "molecules by name ('draw caffeine and aspirin') or SMILES ('draw CC(=O)Oc1ccccc1C(=O)O'); "
     "reaction schemes ('acetic acid + ethanol -> ethyl acetate + water'); "
     "functional groups to highlight, label or colour ('highlight the carbonyl groups in red'); "
-    "follow-ups on a thread ('now also highlight the hydroxyl groups'); "
+    "follow-ups, later in the request or on a thread ('now also highlight the hydroxyl groups'); "
     "CAD parts and their views ('a 60x40x8 mm plate with two 6 mm holes 40 mm apart, front top and right views', "
     "'cylinder diameter 20 height 30 with an axial 6 mm hole', 'an L bracket 50 by 30 by 5 with a 5 mm hole in "
     "each leg'; follow-ups 'rotate it 45° about x', 'show the left and back views'); "
