@@ -141,3 +141,15 @@ def test_view_names_for_the_command_line():
         view_from_text("diagonal")
     with pytest.raises(IvluError, match="not a number"):
         view_from_text("rotated x about z")
+
+
+def test_a_lone_feature_is_centred_and_the_plan_says_so():
+    notes: list[str] = []
+    spec = plan_part("a 60x40x8 mm plate with a 6 mm hole and a 10 x 4 slot at (20, 10)", notes)
+    assert [(f.type, f.at) for f in spec.features] == [("hole", (0, 0)), ("slot", (20, 10))]
+    assert notes == ["the hole is centred on the top face (no position was given; say 'at (x, y)' to place it)"]
+    notes = []
+    plan_part("cylinder diameter 20 height 30 with an axial 6 mm hole", notes)  # 'axial' places it
+    assert notes == []
+    with pytest.raises(IvluError, match=r"thickness is missing \(I read length 50, width 30 mm\)"):
+        plan_part("an L bracket 50 by 30")

@@ -68,6 +68,8 @@ def test_a_rework_in_the_request_wins_over_the_thread(planner):
 
 @pytest.mark.parametrize("request_text, message", [
     ("draw cafeine", "did you mean: caffeine"),
+    ("draw caffeine and unobtainium", "'unobtainium' is not a compound I know. I understood: caffeine."),
+    ("draw caffeine and a purple elephant", "'a purple elephant' is not a compound I know."),
     ("draw C1CC(", "Invalid SMILES"),
     ("sing me a song about the sea", "Understood: nothing"),
     ("draw caffeine, highlight the hydroxyl groups", "None of the molecules has a hydroxyl group"),

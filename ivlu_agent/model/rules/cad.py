@@ -236,8 +236,8 @@ def take_base(w: Words, kind: str, noun: str, notes: list[str]) -> dict:
             raise _missing(noun, missing, got, "60 x 40 x 8 mm plate")
         return {"shape": "box", "length": length, "width": width, "height": height}
     if kind == "l_bracket":
-        length = mm(triple, 1) if triple else _named(w, "length", "long")
-        width = mm(triple, 2) if triple else _named(w, "width", "wide")
+        length = mm(triple, 1) if triple else mm(pair, 1) if pair else _named(w, "length", "long")
+        width = mm(triple, 2) if triple else mm(pair, 2) if pair else _named(w, "width", "wide")
         thickness = mm(triple, 3) if triple else _named(w, "thickness", "thick")
         height = _named(w, "height|upright(?: leg)?", "high|tall")
         got = {"length": length, "width": width, "thickness": thickness}
@@ -329,6 +329,14 @@ def _spread(count: int, spacing: float | None, circle: float | None, along_u: bo
     return [(o, 0.0) if along_u else (0.0, o) for o in offsets]
 
 
+def _placed(at: tuple[float, float] | None, what: str, face: str, notes: list[str]) -> tuple[float, float]:
+    """A lone feature without a position sits at the centre of its face, and the plan says so."""
+    if at is not None:
+        return at
+    notes.append(f"the {what} is centred on the {face} face (no position was given; say 'at (x, y)' to place it)")
+    return (0.0, 0.0)
+
+
 def plan_feature(phrase: str, part: dict, notes: list[str]) -> list[dict]:
     """Features named in one phrase, e.g. 'two 6 mm holes 40 mm apart'."""
     w = Words(phrase)
@@ -369,7 +377,13 @@ def plan_feature(phrase: str, part: dict, notes: list[str]) -> list[dict]:
         faces_for = ["base", "upright"] if each_leg else [face]
         if each_leg and part["shape"] != "l_bracket":
             raise IvluError("'in each leg' needs an L bracket.", "holes on a named face", "say which face")
-        positions = [at] if at is not None and count == 1 else _spread(count, spacing, circle, along_u, "hole")
+        if count == 1 and not each_leg:
+            centred_by_words = axial and part["shape"] in ("cylinder", "tube")
+            positions = [(0.0, 0.0) if at is None and centred_by_words else _placed(at, "hole", face, notes)]
+        else:
+            positions = [at] if at is not None and count == 1 else _spread(count, spacing, circle, along_u, "hole")
+            if each_leg and count == 1 and at is None:
+                notes.append("each hole is centred on its leg (no position was given; say 'at (x, y)' to place it)")
         if axial and part["shape"] not in ("cylinder", "tube"):
             notes.append("'axial' read as a hole through the middle of the top face")
         for face_name in faces_for:
@@ -396,7 +410,7 @@ def plan_feature(phrase: str, part: dict, notes: list[str]) -> list[dict]:
         spacing_m = w.take(rf"({NUM})\s*(?:mm)?\s*apart\b")
         face = _face(w, base_faces)
         at = _position(w)
-        positions = [at] if at is not None and count == 1 else _spread(
+        positions = [_placed(at, "slot", face, notes)] if count == 1 else _spread(
             count, mm(spacing_m) if spacing_m else None, None, not along_u, "slot")
         feats += [{"type": "slot", "face": face, "at": p, "length": length, "width": width,
                    "angle": number(angle_m.group(1), "angle") if angle_m else 0.0, "depth": depth} for p in positions]
@@ -409,7 +423,8 @@ def plan_feature(phrase: str, part: dict, notes: list[str]) -> list[dict]:
         missing = [k for k, v in got.items() if v is None]
         if missing:
             raise _missing("pocket", missing, got, "a 20 x 10 x 3 mm pocket (length x width x depth)")
-        feats.append({"type": "pocket", "face": _face(w, base_faces), "at": _position(w) or (0.0, 0.0),
+        face = _face(w, base_faces)
+        feats.append({"type": "pocket", "face": face, "at": _placed(_position(w), "pocket", face, notes),
                       "length": length, "width": width, "depth": depth})
     elif kind.startswith("boss"):
         bare = w.take(rf"({NUM})\s*(?:mm)?\s*(?:diameter\s+)?boss")
@@ -419,7 +434,8 @@ def plan_feature(phrase: str, part: dict, notes: list[str]) -> list[dict]:
         missing = [k for k, v in got.items() if v is None]
         if missing:
             raise _missing("boss", missing, got, "a 10 mm boss 5 mm high")
-        feats.append({"type": "boss", "face": _face(w, base_faces), "at": _position(w) or (0.0, 0.0),
+        face = _face(w, base_faces)
+        feats.append({"type": "boss", "face": face, "at": _placed(_position(w), "boss", face, notes),
                       "diameter": diameter, "height": height})
     else:
         chamfer = kind.startswith(("chamfer", "bevel"))

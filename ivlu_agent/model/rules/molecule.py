@@ -103,6 +103,22 @@ def reject_unknown_compounds(unknown: list[str], understood: list[str]) -> None:
             )
 
 
+LIST_BREAK = re.compile(r",\s+|\s+(?:and|&|plus)\s+", re.I)  # not '+' (charges) nor ',' without a space ('2,4-D')
+
+
+def reject_unknown_list_items(text: str, understood: list[str]) -> None:
+    """An item of the molecule list that names no compound ('caffeine and unobtainium') is an error, not a
+    word to ignore: drawing only caffeine and calling the run verified would hide it."""
+    for item in LIST_BREAK.split(text):
+        molecules, leftovers = find_molecules(item)
+        unknown = [w for w in leftovers if w.lower() not in FILLER and not w.isdigit()]
+        if unknown and not molecules:
+            got = f" I understood: {', '.join(understood)}." if understood else ""
+            raise IvluError(f"{item.strip(' ,.;:')!r} is not a compound I know.{got}",
+                            "compound names from the bundled table (data/compounds.tsv) or SMILES strings",
+                            "check the name, write its SMILES, or use a model engine for anything else")
+
+
 class MoleculeRule:
     """'draw caffeine and aspirin, highlight the methyl groups in red', SMILES, follow-ups."""
 
@@ -125,6 +141,7 @@ class MoleculeRule:
         molecules, leftovers = find_molecules(rest)
         unknown = [w for w in leftovers if w.lower() not in FILLER and not w.isdigit()]
         reject_unknown_compounds(unknown, [m[0] or m[1] for m in molecules])
+        reject_unknown_list_items(rest, [m[0] or m[1] for m in molecules])
         if not molecules:
             raise IvluError(f"No molecule named in {clause!r}.", "a compound name or a SMILES",
                             "name the compound, e.g. 'draw caffeine'")
