@@ -50,6 +50,26 @@ def test_an_incomplete_model_folder_names_what_is_missing(tmp_path):
         Agent(engine="internvlu", model_path=broken, home=tmp_path / "home")
 
 
+@needs_fixture
+def test_a_folder_with_broken_contents_is_a_clear_error(tmp_path):
+    no_config = tmp_path / "no-config"
+    shutil.copytree(CHECKPOINT, no_config, ignore=shutil.ignore_patterns("*.safetensors"))
+    (no_config / "vlm" / "config.json").unlink()
+    with pytest.raises(IvluError, match="has no vlm/config.json"):
+        Agent(engine="internvlu", model_path=no_config, home=tmp_path / "home")
+    no_weights = tmp_path / "no-weights"
+    shutil.copytree(CHECKPOINT, no_weights, ignore=shutil.ignore_patterns("*.safetensors"))
+    with pytest.raises(IvluError, match="has no weights in vlm/"):
+        Agent(engine="internvlu", model_path=no_weights, home=tmp_path / "home")
+    corrupt = tmp_path / "corrupt"  # passes the folder check; loading finds the truncated weights
+    shutil.copytree(CHECKPOINT, corrupt)
+    weights = corrupt / "vlm" / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+    with Agent(engine="internvlu", model_path=corrupt, home=tmp_path / "home") as agent:
+        with pytest.raises(IvluError, match="cannot be loaded: ValueError: corrupt safetensors file"):
+            agent.run("draw caffeine")
+
+
 def test_cli_bad_model_exits_2_without_a_traceback(tmp_path):
     env = {**os.environ, "IVLU_HOME": str(tmp_path / "h")}
     env.pop("IVLU_MODEL", None)

@@ -30,6 +30,10 @@ from .base import JudgeAnswer
 
 COMPONENTS = ("vlm", "generation_decoder", "vae", "scheduler", "processor")
 DTYPES = ("float32", "bfloat16", "float16")
+# What each component folder must hold: a JSON config, and weights (one file or a sharded index).
+CONFIGS = {"vlm": "config.json", "generation_decoder": "config.json", "vae": "config.json",
+           "scheduler": "scheduler_config.json", "processor": "tokenizer_config.json"}
+WEIGHTED = ("vlm", "generation_decoder", "vae")
 
 
 def check_model_folder(path: str | Path | None) -> Path:
@@ -57,6 +61,21 @@ def check_model_folder(path: str | Path | None) -> Path:
         raise IvluError(f"Model folder {folder} lacks the component(s) {', '.join(missing)}.",
                         "model_index.json entries and folders for " + ", ".join(COMPONENTS),
                         "copy the complete checkpoint folder")
+    for component, config in CONFIGS.items():
+        config_path = folder / component / config
+        try:
+            json.loads(config_path.read_text())
+        except FileNotFoundError:
+            raise IvluError(f"Model folder {folder} has no {component}/{config}.",
+                            f"{component}/ with its {config}", "copy the complete checkpoint folder") from None
+        except (OSError, ValueError) as e:
+            raise IvluError(f"{config_path} cannot be read as JSON ({e}).", f"a valid {config}",
+                            "copy the complete checkpoint folder") from None
+    for component in WEIGHTED:
+        if not any((folder / component).glob("*.safetensors")):
+            raise IvluError(f"Model folder {folder} has no weights in {component}/.",
+                            f"{component}/*.safetensors (one file, or shards with their index)",
+                            "copy the complete checkpoint folder")
     return folder.resolve()
 
 
@@ -152,8 +171,17 @@ def pipeline(context: dict):
 
         started = time.perf_counter()
         _PIPES.clear()  # one model per worker: a new path replaces the old one
-        _PIPES[key] = InternVLUPipeline.from_pretrained(context["model_path"], torch_dtype=getattr(torch, dtype),
-                                                        device=device)
+        try:
+            _PIPES[key] = InternVLUPipeline.from_pretrained(context["model_path"], device=device,
+                                                            torch_dtype=getattr(torch, dtype))
+        except torch.cuda.OutOfMemoryError:
+            raise  # not the checkpoint's fault: the worker reports it as a failed call
+        except (OSError, ValueError, KeyError, RuntimeError, TypeError) as e:
+            # The folder passed check_model_folder, so its contents are broken (corrupt or truncated
+            # weights, mismatched shapes, a bad tokenizer): bad input, said plainly, not a traceback.
+            raise IvluError(f"The model in {context['model_path']} cannot be loaded: {type(e).__name__}: "
+                            f"{str(e)[:300]}", "a complete, uncorrupted InternVL-U checkpoint",
+                            "copy the checkpoint folder again") from None
         STATS["loads"] += 1
         STATS["load_s"] += time.perf_counter() - started
     return _PIPES[key]
