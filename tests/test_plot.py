@@ -231,3 +231,16 @@ def test_any_plot_image_is_checked_by_its_labels_and_the_cli_verifies_one(tmp_pa
     assert r.returncode == 1 and "✗ plot.ocr" in r.stdout, (r.stdout, r.stderr)
     r = ivlu("verify", str(good / "main.png"), "--plot", "plot x^2 from 0 to 1e308", home=tmp_path / "h")
     assert r.returncode == 2 and "out of bounds" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_mixed_requests_in_other_words(workers):
+    from ivlu_agent.model.symbolic import SymbolicPlanner
+
+    planner = SymbolicPlanner(describe=lambda s: workers.call("ivlu_agent.chem:describe", s), call=workers.call)
+    for request in ("a figure with a plot of sin(x) from -3 to 3 and the quadratic formula",
+                    "plot sin(x) from -3 to 3 next to the quadratic formula"):
+        plot, equation = planner.plan(request, [], []).steps
+        assert (plot.kind, plot.functions[0].expr, plot.x_min, plot.x_max) == ("plot", "sin(x)", -3, 3), request
+        assert equation.kind == "equation" and equation.caption() == "quadratic formula", request
+    (chart,) = planner.plan("a panel showing a bar chart of 2019–2023 sales 3, 5, 4, 6, 8", [], []).steps
+    assert chart.title == "Sales 2019–2023" and chart.categories == ["2019", "2020", "2021", "2022", "2023"]

@@ -52,7 +52,7 @@ SUPPORTED = (
     "('state machine: idle -coin-> ready, ready -push-> idle')"
 )
 CLAUSE_BREAK = re.compile(r"\s*(?:;|\n|,?\s+\bthen\b|\.\s+(?=[A-Z]))\s*")
-PART_BREAK = re.compile(r"\s*(?:,\s*and\s+|,\s*|\s+and\s+|\s+plus\s+)\s*")
+PART_BREAK = re.compile(r"\s*(?:,\s*and\s+|,\s*|\s+and\s+|\s+plus\s+|\s+(?:next to|beside|alongside)\s+)\s*")
 
 
 PROTECTED = re.compile(QUOTED.pattern + r"|\$[^$\n]+\$")  # quoted text and $LaTeX$ are never split

@@ -38,7 +38,8 @@ Y_RANGE = re.compile(
     rf"\b(?:with\s+)?y\s*(?:from|between|in|range|limits?|∈)\s*:?\s*(?:[\[(]\s*(?P<a1>{NUM})\s*,\s*(?P<b1>{NUM})\s*[\])]|"
     rf"(?P<a2>{NUM})\s*(?:to|and|\.\.|–)\s*(?P<b2>{NUM}))", re.IGNORECASE)
 LEGEND = re.compile(r"\b(with(?:out)?|no)\s+(?:a\s+)?legend\b", re.IGNORECASE)
-LEAD = re.compile(r"^\s*(?:please\s+)?(?:(?:plot|graph|draw|sketch|show|make|give me)\s+(?:of\s+)?)?"
+LEAD = re.compile(r"^\s*(?:please\s+)?(?:(?:a|an|one)\s+(?:figure|panel|picture|image)\s+(?:with|showing|of|containing)\s+)?"
+                  r"(?:(?:plot|graph|draw|sketch|show|make|give me)\s+(?:of\s+)?)?"
                   r"(?:(?:a|the)\s+)?(?:(?:plot|graph)\s+(?:of\s+)?)?(?:(?:the\s+)?(?:function|curve)s?\s+)?", re.IGNORECASE)
 FUNC_LEAD = re.compile(r"^\s*(?:y|f\s*\(\s*[a-z]\s*\))\s*=\s*", re.IGNORECASE)
 YEAR_RANGE = re.compile(r"\b(1[5-9]\d\d|2[01]\d\d)\s*(?:–|—|-|to|through)\s*(1[5-9]\d\d|2[01]\d\d)\b")
@@ -46,7 +47,8 @@ CATEGORY_LIST = re.compile(r"\b(?:for|over|across|in|by)\s+(?P<items>[A-Za-z][\w
 PAIR = re.compile(rf"\(\s*(?P<x>{NUM})\s*,\s*(?P<y>{NUM})\s*\)")
 CHART_WORDS = re.compile(
     r"\b(?:please|draw|make|show|create|give me|a|an|the|plot|of|bar|column|line|pie|scatter|chart|charts|graph|"
-    r"graphs|histogram|values?|data|with|showing|for|points?|plotted)\b", re.IGNORECASE)
+    r"graphs|histogram|values?|data|with|showing|for|points?|plotted|figure|panel|picture|image|containing)\b",
+    re.IGNORECASE)
 MILLION = {"a million": 1_000_000, "one million": 1_000_000, "a billion": 1_000_000_000, "a thousand": 1000}
 
 
