@@ -46,9 +46,6 @@ HIDDEN = {  # fields code fills or refinement owns; the model never writes them
     "edit": {"width", "height", "steps", "seed", "head_attempts", "pass_score", "corrections", "retouch",
              "retouch_instruction"},
 }
-# Fields the model must write although the spec lets them be empty, so that a rule the JSON schema cannot
-# say ("a text step needs a heading, subheading or body") still holds for every document the decoder writes.
-MUST_WRITE = {"text": {"heading"}}
 EDIT_WORDS = re.compile(r"^\s*(now\s+)?(make|change|turn|add|remove|replace|recolou?r|put|edit)\b", re.IGNORECASE)
 
 
@@ -83,9 +80,6 @@ def model_schema(sources: dict[str, str], max_steps: int = MAX_MODEL_STEPS) -> d
         spec["required"] = [k for k in spec.get("required", []) if k not in hidden]
         if kind == "edit" and sources:
             spec["properties"]["source"] = {"enum": sorted(sources)}
-        for name in MUST_WRITE.get(kind, ()):
-            spec["required"] = [*spec["required"], name]
-            spec["properties"][name] = {**spec["properties"][name], "minLength": 1}
         for name, prop in spec["properties"].items():
             _tighten(prop, 400 if name in LONG_TEXT else MAX_MODEL_CHARS)
     step_defs = {ref.rsplit("/", 1)[-1] for ref in refs.values()}
