@@ -35,20 +35,59 @@ def planned(text: str) -> dict:
 # -- DOT safety -------------------------------------------------------------------------------------
 
 HOSTILE = ['x" image="/etc/passwd', '} node [shape=none image="/etc/hosts"] {', "shapefile=/etc/shadow",
-           "back\\slash \\N \\l", "&lt; &amp; <b>bold</b>", 'edge" -> "n0']
+           'edge" -> "n0', "a ImagePath = /tmp b", "fontpath =/usr", "digraph{C"]
+LEGIT = ["back\\slash \\N \\l", "&lt; &amp; <b>bold</b>", "A[mid] < t?", "low = mid + 1", "it's 'quoted'",
+         "二叉搜索树", "image processing", "x == y"]
 
 
-def test_hostile_labels_are_drawn_as_text_and_never_reach_dot_as_attributes(tmp_path):
-    spec = {"kind": "diagram", "diagram": "flowchart",
-            "nodes": [{"id": f"n{i}", "label": label} for i, label in enumerate(HOSTILE)],
-            "edges": [{"source": "n0", "target": "n1", "label": 'yes" color="red'}]}
-    dot, _ = to_dot(DiagramSpec.model_validate(spec))
+@pytest.mark.parametrize("label", HOSTILE)
+def test_spec_refuses_labels_that_try_dot_syntax(label):
+    node = {"id": "a", "label": label}
+    plain = [{"id": "a"}]
+    for where, spec in (("node label", {"nodes": [node]}),
+                        ("edge label", {"nodes": plain, "edges": [{"source": "a", "target": "a", "label": label}]}),
+                        ("cluster label", {"nodes": [{"id": "a", "cluster": "c"}],
+                                           "clusters": [{"id": "c", "label": label}]}),
+                        ("title", {"nodes": plain, "title": label})):
+        with pytest.raises(ValidationError) as err:
+            DiagramSpec.model_validate({"kind": "diagram", **spec})
+        (e,) = err.value.errors()
+        assert e["type"] == "dot_syntax" and e["msg"].startswith(f"{where} ") and "no double quotes" in e["msg"], e
+
+
+def test_escaping_still_holds_for_a_spec_that_skipped_validation(tmp_path):
+    """Defence in depth: model_construct bypasses the spec's refusal, and the DOT is still safe."""
+    from ivlu_agent.specs.diagram import Edge, Node
+    from ivlu_agent.tools.render_diagram import run_graphviz
+    from ivlu_agent.tools.verify_diagram import check_safety, read_svg
+
+    labels = HOSTILE + LEGIT
+    nodes = [Node.model_construct(id=f"n{i}", label=label, shape="box", cluster="") for i, label in enumerate(labels)]
+    edge = Edge.model_construct(source="n0", target="n1", label='yes" color="red', side="")
+    spec = DiagramSpec.model_construct(diagram="flowchart", nodes=nodes, edges=[edge])
+    dot, dot_ids = to_dot(spec)
     outside_strings = re.split(r'"(?:\\.|[^"\\])*"', dot)
-    assert check_dot(dot) == [] and not any("image" in part or "shapefile" in part for part in outside_strings)
+    assert check_dot(dot) == [] and not any(re.search(r"image|shapefile|fontpath", part, re.I)
+                                            for part in outside_strings)
+    (tmp_path / "graph.dot").write_text(dot)
+    assert check_safety(str(tmp_path / "graph.dot"))["passed"]
+    svg, _ = run_graphviz(dot, "dot", 72)
+    (tmp_path / "main.svg").write_bytes(svg)
+    drawn = read_svg(str(tmp_path / "main.svg"))
+    assert {dot_ids[d]: n.label for d, n in drawn.nodes.items()} == {
+        f"n{i}": " ".join(label.split()) for i, label in enumerate(labels)}  # drawn literally, every one
+    assert [e[2] for e in drawn.edges] == ['yes" color="red']
+    assert "x&quot; image=&quot;/etc/passwd" in svg.decode() and "&lt;b&gt;bold&lt;/b&gt;" in svg.decode()
+
+
+def test_legit_labels_with_backslashes_markup_and_cjk_are_drawn_exactly(tmp_path):
+    spec = {"kind": "diagram", "diagram": "flowchart",
+            "nodes": [{"id": f"n{i}", "label": label} for i, label in enumerate(LEGIT)],
+            "edges": [{"source": "n0", "target": "n1", "label": "a\\b & <i>"}], "title": "it's <ok> & fine"}
     verdicts = render_and_verify(tmp_path, spec)
     assert verdicts["diagram.safety"]["passed"] and verdicts["diagram.graph"]["passed"], verdicts
-    svg = (tmp_path / "main.svg").read_text()
-    assert "x&quot; image=&quot;/etc/passwd" in svg and "&lt;b&gt;bold&lt;/b&gt;" in svg
+    flow = planned("flowchart: start -> A[mid] < t? -yes-> low = mid + 1 -> end, A[mid] < t? -no-> 结束")
+    assert [n["label"] for n in flow["nodes"]] == ["start", "A[mid] < t?", "low = mid + 1", "end", "结束"]
 
 
 def test_check_dot_flags_file_reading_attributes():
@@ -95,11 +134,63 @@ def test_rule_reads_trees_graphs_and_state_machines():
     ("BST with keys 50, 30, 70, 30", "more than once"),
     ("graph with 5 nodes: A-B, B-C", "asks for 5 nodes"),
     ("flowchart of making tea", "do not know the algorithm"),
+    ("binary search tree of 3 nodes with keys 50, 30, 70, 20", "asks for 3 nodes, but the keys 50, 30, 70, 20 give 4"),
+    ("undirected graph with 3 nodes and 4 edges: A-B, B-C", "asks for 4 edges, but the diagram it describes has 2"),
+    ("graph of 4 nodes, 3 edges: A-B, B-C", "asks for 4 nodes and 3 edges, but the diagram it describes has 3 nodes "
+                                            "and 2 edges"),
+    ("flowchart of binary search with 11 nodes", "the bundled flowchart of binary search has 12 nodes"),
+    ('flowchart: start -> x" image="/etc/passwd -> end', "contains 'image=', which is DOT syntax"),
+    ("graph A -> B}", "contains '}', which is DOT syntax"),
+    ("flowchart: start -> check shapefile=/etc/shadow -> end", "contains 'shapefile=', which is DOT syntax"),
+    ("tree A(B, C IMAGEPATH = /x)", "contains 'IMAGEPATH =', which is DOT syntax"),
+    ('flowchart: start -> say "hi -> end', "The node label 'say \"hi' contains '\"'"),
+    ('graph A-B (x"y)', "The edge label 'x\"y' contains '\"'"),
 ])
 def test_rule_rejects_bad_diagrams_clearly(text, problem):
     with pytest.raises(IvluError) as err:
         DiagramRule().build(text)
-    assert problem in err.value.problem and err.value.fix
+    assert problem in err.value.problem and err.value.expected and err.value.fix
+
+
+def test_braces_elsewhere_in_a_mixed_request_do_not_block_the_diagram(workers):
+    """The whole-text DOT check must not swallow another clause's LaTeX: the request is still split."""
+    from ivlu_agent.model.symbolic import SymbolicPlanner
+
+    planner = SymbolicPlanner(describe=lambda smiles: pytest.fail(f"no molecule expected, got {smiles!r}"),
+                              call=workers.call)
+    steps = planner.plan("graph A-B, B-C and the equation \\frac{a}{b}", [], []).steps
+    assert [s.kind for s in steps] == ["diagram", "equation"]
+    assert [n.label for n in steps[0].nodes] == ["A", "B", "C"]
+    with pytest.raises(IvluError, match="contains '}', which is DOT syntax"):
+        planner.plan("graph A -> B}, B -> C", [], [])
+
+
+@pytest.mark.parametrize("text, nodes, edges", [
+    ("BST of 4 nodes with keys 50, 30, 70, 20", 4, 3),
+    ("binary search tree with keys 50, 30, 70, 20 and 3 edges", 4, 3),
+    ("undirected graph with 3 nodes and 2 edges: A-B, B-C", 3, 2),
+    ("graph with 3 nodes with edges A-B, B-C", 3, 2),
+    ("graph 3 nodes, 2 edges: A-B, B-C", 3, 2),
+    ("graph: A-B, B-C with 3 nodes and 2 edges", 3, 2),
+    ("directed graph A -> B, B -> C (3 nodes, 2 edges)", 3, 2),
+    ("tree of 4 nodes: A(B, C, D)", 4, 3),
+    ("complete graph K4 with 6 edges", 4, 6),
+    ("state machine with 2 states and 2 transitions: idle -coin-> ready, ready -push-> idle", 2, 2),
+    ("flowchart with 3 nodes and 2 arrows: start -> insert 1 node -> end", 3, 2),
+])
+def test_rule_reads_requested_counts_in_common_phrasings(text, nodes, edges):
+    spec = planned(text)
+    assert (len(spec["nodes"]), len(spec["edges"])) == (nodes, edges)
+    assert (spec["expect"]["node_count"], spec["expect"]["edge_count"]) == (nodes, edges)
+    assert "node" not in " ".join(n["label"] for n in spec["nodes"] if n["label"] != "insert 1 node")
+
+
+def test_requested_counts_are_checked_on_the_drawing(tmp_path):
+    spec = planned("undirected graph with 3 nodes and 2 edges: A-B, B-C")
+    assert render_and_verify(tmp_path, spec)["diagram.counts"]["passed"]
+    extra = {**spec, "edges": [*spec["edges"], {"source": "a", "target": "c"}]}
+    counts = render_and_verify(tmp_path, spec, extra)["diagram.counts"]
+    assert not counts["passed"] and counts["message"] == "3 edges drawn, 2 requested"
 
 
 def test_spec_rejects_cyclic_trees_unknown_nodes_and_empty_graphs():
@@ -114,6 +205,50 @@ def test_spec_rejects_cyclic_trees_unknown_nodes_and_empty_graphs():
         DiagramSpec(diagram="bst", nodes=[{"id": "a"}, {"id": "b"}, {"id": "c"}],
                     edges=[{"source": "a", "target": "b", "side": "left"},
                            {"source": "a", "target": "c", "side": "left"}])
+
+
+# -- clusters ---------------------------------------------------------------------------------------
+
+CLUSTERED = {"kind": "diagram", "diagram": "graph", "title": "Client and server",
+             "nodes": [{"id": "ui", "label": "Browser", "cluster": "client"},
+                       {"id": "cache", "label": "Cache", "cluster": "client"},
+                       {"id": "api", "label": "API", "cluster": "server"},
+                       {"id": "db", "label": "Database", "shape": "ellipse", "cluster": "server"},
+                       {"id": "log", "label": "Logs"}],
+             "edges": [{"source": "ui", "target": "cache"}, {"source": "ui", "target": "api", "label": "HTTP"},
+                       {"source": "api", "target": "db"}, {"source": "api", "target": "log"}],
+             "clusters": [{"id": "client", "label": "Client side"}, {"id": "server", "label": "Server side"}],
+             "expect": {"acyclic": True, "node_count": 5, "edge_count": 4}}
+
+
+def test_two_clusters_are_drawn_around_their_nodes_and_verified(tmp_path):
+    verdicts = render_and_verify(tmp_path, CLUSTERED)
+    assert all(v["passed"] for v in verdicts.values()), verdicts
+    assert {"diagram.safety", "diagram.graph", "diagram.acyclic", "diagram.counts", "diagram.ocr"} <= set(verdicts)
+    from ivlu_agent.tools.verify_diagram import read_svg
+
+    drawn = read_svg(str(tmp_path / "main.svg"))
+    assert [label for label, _ in drawn.clusters.values()] == ["Client side", "Server side"]
+    # The same nodes drawn with the database outside its cluster: only the cluster check can tell.
+    moved = {**CLUSTERED, "nodes": [{**n, "cluster": ""} if n["id"] == "db" else n for n in CLUSTERED["nodes"]]}
+    graph = render_and_verify(tmp_path, CLUSTERED, moved)["diagram.graph"]
+    assert not graph["passed"] and graph["message"] == "node 'Database' is drawn outside its cluster 'Server side'"
+    relabelled = {**CLUSTERED, "clusters": [CLUSTERED["clusters"][0], {"id": "server", "label": "Backend"}]}
+    graph = render_and_verify(tmp_path, CLUSTERED, relabelled)["diagram.graph"]
+    assert not graph["passed"] and "cluster 'server' shows 'Backend', expected 'Server side'" in graph["message"]
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"nodes": [*CLUSTERED["nodes"][:4], {"id": "log", "label": "Logs", "cluster": "storage"}]},
+     "node 'log' names the unknown cluster 'storage' (clusters: 'client', 'server'); add that cluster"),
+    ({"clusters": [*CLUSTERED["clusters"], {"id": "client", "label": "Again"}]}, "cluster id(s) 'client' used twice"),
+    ({"clusters": [*CLUSTERED["clusters"], {"id": "spare"}]}, "cluster(s) 'spare' hold no node"),
+    ({"layout": {"engine": "neato"}}, "clusters are drawn only by the dot layout, not 'neato'"),
+])
+def test_spec_refuses_broken_clusters_clearly(change, message):
+    with pytest.raises(ValidationError) as err:
+        DiagramSpec.model_validate({**CLUSTERED, **change})
+    assert message in str(err.value)
 
 
 # -- structure and raster checks --------------------------------------------------------------------
@@ -191,6 +326,11 @@ def ivlu(*args, home):
 @pytest.mark.parametrize("request_text, message", [
     ("draw an empty graph", "nothing to draw"),
     ("a tree with edges A-B, B-C, C-A", "A tree cannot contain a cycle"),
+    ('flowchart: start -> x" image="/etc/passwd -> end', "contains 'image=', which is DOT syntax"),
+    ("graph A -> B}; digraph{C", "contains '}', which is DOT syntax"),
+    ("flowchart: start -> shapefile=/etc/shadow -> end", "contains 'shapefile=', which is DOT syntax"),
+    ('flowchart: start -> say "hi -> end', "The node label 'say \"hi' contains"),  # refused by the spec itself
+    ("binary search tree of 3 nodes with keys 50, 30, 70, 20", "asks for 3 nodes, but the keys"),
 ])
 def test_cli_bad_diagram_exits_2(tmp_path, request_text, message):
     r = ivlu("run", request_text, "--out", str(tmp_path / "o"), home=tmp_path / "h")

@@ -1,10 +1,10 @@
 """Diagram step: flowcharts, trees, binary search trees, graphs and state machines drawn by graphviz.
 
-The spec is typed data: nodes, edges, labels, shapes and clusters. Labels are free text that the
-renderer escapes; no field of the spec reaches DOT except through that escaping, so attributes that
-read files (`image`, `shapefile`, …) can never be emitted. `expect` holds the structural facts the
-request implies (a tree, no loops, the BST of some keys, counts), which the verifier checks on the
-drawing.
+The spec is typed data: nodes, edges, labels, shapes and clusters. Labels are plain text: the spec
+refuses text that tries DOT syntax (a double quote, a curly brace, `image=` and the other attributes
+that read files), and the renderer still escapes every label and allow-lists every attribute, so no
+field of the spec can make graphviz read a file. `expect` holds the structural facts the request
+implies (a tree, no loops, the BST of some keys, counts), which the verifier checks on the drawing.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import re
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from ..types import Verdict
 from .base import StepSpec
@@ -21,13 +22,33 @@ from .base import StepSpec
 MAX_NODES = 80
 MAX_EDGES = 200
 CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")  # newlines are allowed: they break label lines
+# A quote would end a DOT string and a brace open a block; these attributes make graphviz read files.
+FILE_ATTRIBUTES = ("image", "imagepath", "shapefile", "fontpath", "stylesheet")
+DOT_SYNTAX = re.compile(r'["{}]|\b(?:' + "|".join(FILE_ATTRIBUTES) + r")\s*=", re.IGNORECASE)
+PLAIN_TEXT = ("plain text: no double quotes, no curly braces and no attribute assignments such as "
+              "image=, shapefile=, imagepath= or fontpath= (single quotes, brackets, '<', '&', '\\' and "
+              "formulas such as 'low = mid + 1' are fine)")
 NODE_ID = r"^[A-Za-z0-9_]{1,40}$"
 Shape = Literal["box", "rounded", "ellipse", "circle", "doublecircle", "diamond", "parallelogram"]
 
 
-def _plain(text: str) -> str:
+def dot_syntax(text: str) -> str | None:
+    """The first piece of DOT syntax in `text` (a double quote, a brace, `image =`…), or None."""
+    m = DOT_SYNTAX.search(text)
+    return m.group(0) if m else None
+
+
+def _plain(text: str, what: str = "label") -> str:
     if CONTROL.search(text):
-        raise ValueError(f"label {text!r} contains control characters; use plain text")
+        raise ValueError(f"{what} {text!r} contains control characters; use plain text")
+    bad = dot_syntax(text)
+    if bad:
+        # A typed error, so a planner can tell injection from other bounds and say so.
+        raise PydanticCustomError(
+            "dot_syntax", "{message}",
+            {"message": f"{what} {text!r} contains the DOT syntax {bad!r}; expected {PLAIN_TEXT}; "
+                        "remove it or reword the label",
+             "text": text, "bad": bad, "what": what})
     return text
 
 
@@ -43,7 +64,7 @@ class Node(BaseModel):
     @field_validator("label")
     @classmethod
     def _plain_label(cls, v: str) -> str:
-        return _plain(v)
+        return _plain(v, "node label")
 
 
 class Edge(BaseModel):
@@ -57,19 +78,19 @@ class Edge(BaseModel):
     @field_validator("label")
     @classmethod
     def _plain_label(cls, v: str) -> str:
-        return _plain(v)
+        return _plain(v, "edge label")
 
 
 class Cluster(BaseModel):
-    """A labelled box around some nodes."""
+    """A labelled box around some nodes (drawn by the dot layout only)."""
 
-    id: str = Field(pattern=r"^[A-Za-z0-9_]{1,40}$")
-    label: str = Field(default="", max_length=60)
+    id: str = Field(pattern=r"^[A-Za-z0-9_]{1,40}$", description="Name that nodes use in their `cluster` field.")
+    label: str = Field(default="", max_length=60, description="Text drawn at the top of the box.")
 
     @field_validator("label")
     @classmethod
     def _plain_label(cls, v: str) -> str:
-        return _plain(v)
+        return _plain(v, "cluster label")
 
 
 class Expect(BaseModel):
@@ -111,6 +132,11 @@ class DiagramSpec(StepSpec):
     renderer = "ivlu_agent.tools.render_diagram:render_diagram"
     verifier = "ivlu_agent.tools.verify_diagram:verify_diagram"
 
+    @field_validator("title")
+    @classmethod
+    def _plain_title(cls, v: str) -> str:
+        return _plain(v, "title")
+
     @model_validator(mode="after")
     def _consistent(self) -> DiagramSpec:
         ids = [n.id for n in self.nodes]
@@ -119,10 +145,7 @@ class DiagramSpec(StepSpec):
             if i in seen:
                 raise ValueError(f"node id {i!r} is used twice")
             seen.add(i)
-        clusters = {c.id for c in self.clusters}
-        for n in self.nodes:
-            if n.cluster and n.cluster not in clusters:
-                raise ValueError(f"node {n.id!r} names the unknown cluster {n.cluster!r}")
+        self._check_clusters()
         for e in self.edges:
             for end in (e.source, e.target):
                 if end not in seen:
@@ -141,6 +164,24 @@ class DiagramSpec(StepSpec):
         if self.expect.bst_keys and len(set(self.expect.bst_keys)) != len(self.expect.bst_keys):
             raise ValueError("binary search tree keys must be distinct")
         return self
+
+    def _check_clusters(self) -> None:
+        clusters = [c.id for c in self.clusters]
+        twice = sorted({c for c in clusters if clusters.count(c) > 1})
+        if twice:
+            raise ValueError(f"cluster id(s) {', '.join(map(repr, twice))} used twice; give each cluster its own id")
+        known = ", ".join(map(repr, clusters)) or "none"
+        for n in self.nodes:
+            if n.cluster and n.cluster not in clusters:
+                raise ValueError(f"node {n.id!r} names the unknown cluster {n.cluster!r} (clusters: {known}); "
+                                 "add that cluster to `clusters` or fix the node's `cluster`")
+        empty = [c for c in clusters if not any(n.cluster == c for n in self.nodes)]
+        if empty:  # graphviz draws no box for a cluster without nodes, so it could never be verified
+            raise ValueError(f"cluster(s) {', '.join(map(repr, empty))} hold no node; put nodes in them "
+                             "(node `cluster` field) or remove them")
+        if clusters and self.layout.engine != "dot":
+            raise ValueError(f"clusters are drawn only by the dot layout, not {self.layout.engine!r}; "
+                             "set layout.engine to 'dot' or drop the clusters")
 
     def caption(self) -> str:
         if self.title:

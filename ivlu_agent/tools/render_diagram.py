@@ -2,8 +2,10 @@
 
 The DOT source is written here from typed fields only. Node ids in DOT are generated (`n0`, `n1`, …;
 helpers are `h0`, …), every label is a quoted, escaped string, and the attribute names come from a
-fixed allow-list that `check_dot` enforces on the finished source, so a label such as
-`x" image="/etc/passwd` is drawn as text and no attribute that reads a file is ever emitted.
+fixed allow-list that `check_dot` enforces on the finished source. The spec already refuses labels
+with DOT syntax (`x" image="/etc/passwd`); this escaping is the second line of defence, so even a spec
+that skipped validation has such a label drawn as text and no attribute that reads a file emitted.
+Clusters are DOT subgraphs `cluster_0`, `cluster_1`, … in the order of `spec.clusters`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Verify a rendered diagram.
 
 - `diagram.safety`: graph.dot uses only allow-listed attributes (nothing that reads a file).
-- `diagram.graph`: the SVG graphviz wrote has exactly the spec's nodes, labels, edges and edge labels.
+- `diagram.graph`: the SVG graphviz wrote has exactly the spec's nodes, labels, edges and edge labels,
+  and each cluster's box, with its label, around the nodes the spec puts in it.
 - `diagram.tree`, `diagram.acyclic`, `diagram.counts`, `diagram.bst`: the structure the request implies
   holds in the drawing (from the SVG: edges by title, left/right by position).
 - `diagram.ocr`: RapidOCR finds every node label in its node's box in main.png; nodes it misses on
@@ -47,7 +48,8 @@ class DrawnGraph:
 
     nodes: dict[str, DrawnNode] = field(default_factory=dict)  # dot id → node (helpers excluded)
     edges: list[tuple[str, str, str]] = field(default_factory=list)  # (dot source, dot target, label)
-    clusters: list[str] = field(default_factory=list)
+    # DOT name (cluster_0, …) → (label, box)
+    clusters: dict[str, tuple[str, tuple[float, float, float, float]]] = field(default_factory=dict)
     offset: tuple[float, float] = (0.0, 0.0)
     size: tuple[float, float] = (1.0, 1.0)  # viewBox width and height
 
@@ -92,7 +94,12 @@ def read_svg(path: str) -> DrawnGraph:
             if m and SPEC_NODE.fullmatch(m.group(1)) and SPEC_NODE.fullmatch(m.group(2)):
                 drawn.edges.append((m.group(1), m.group(2), label))
         elif cls == "cluster":
-            drawn.clusters.append(label)
+            outline = next((c for c in el if c.tag in (f"{NS}polygon", f"{NS}path")), None)  # rounded: a path
+            points = (outline.get("points") or outline.get("d") or "") if outline is not None else ""
+            nums = [float(v) for v in _NUMBER.findall(points)]
+            if nums:
+                xs, ys = nums[0::2], nums[1::2]
+                drawn.clusters[title] = (label, (min(xs), min(ys), max(xs), max(ys)))
     return drawn
 
 
@@ -158,15 +165,39 @@ def check_graph(s: DiagramSpec, drawn: DrawnGraph, dot_ids: dict[str, str]) -> d
                         + (f" ×{n}" if n > 1 else ""))
     for e, n in (got - want).items():
         problems.append(f"unexpected edge {e[0]} {arrow} {e[1]}" + (f" [{e[2]}]" if e[2] else ""))
-    for c in s.clusters:
-        if c.label and spec_label(c.label) not in drawn.clusters:
-            problems.append(f"cluster {c.label!r} is missing")
+    problems += check_clusters(s, drawn, dot_ids)
     total = len(s.nodes) + len(s.edges)
     ok = not problems
     return verdict("diagram.graph", ok, max(0.0, 1 - len(problems) / max(total, 1)),
                    f"{len(s.nodes)} nodes and {len(s.edges)} edges with their labels in the SVG",
                    "The drawing has exactly the requested nodes, labels and edges." if ok else "; ".join(problems[:6]),
                    drawn_nodes=len(drawn.nodes), drawn_edges=len(drawn.edges))
+
+
+def check_clusters(s: DiagramSpec, drawn: DrawnGraph, dot_ids: dict[str, str]) -> list[str]:
+    """Each cluster is drawn (render_diagram names them cluster_0, … in spec order) with its label,
+    and its box holds exactly the nodes the spec puts in it."""
+    problems = []
+    inverse = {v: k for k, v in dot_ids.items()}
+    for k, c in enumerate(s.clusters):
+        name = spec_label(c.label) or c.id
+        got = drawn.clusters.get(f"cluster_{k}")
+        if got is None:
+            problems.append(f"cluster {name!r} is missing")
+            continue
+        label, (x0, y0, x1, y1) = got
+        if label != spec_label(c.label):
+            problems.append(f"cluster {c.id!r} shows {label!r}, expected {spec_label(c.label)!r}")
+        for n in s.nodes:
+            node = drawn.nodes.get(inverse.get(n.id, n.id))
+            if node is None:
+                continue  # reported as a missing node
+            inside = x0 <= node.center[0] <= x1 and y0 <= node.center[1] <= y1
+            if n.cluster == c.id and not inside:
+                problems.append(f"node {spec_label(n.label) or n.id!r} is drawn outside its cluster {name!r}")
+            elif n.cluster != c.id and inside:
+                problems.append(f"node {spec_label(n.label) or n.id!r} is drawn inside the cluster {name!r}")
+    return problems
 
 
 def check_structure(s: DiagramSpec, drawn: DrawnGraph, dot_ids: dict[str, str]) -> list[dict]:

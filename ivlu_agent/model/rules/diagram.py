@@ -11,16 +11,20 @@ import re
 from functools import lru_cache
 from importlib import resources
 
+from pydantic import ValidationError
+
 from ...errors import IvluError
 from ...specs.diagram import (
     MAX_EDGES,
     MAX_NODES,
+    PLAIN_TEXT,
     DiagramLayout,
     DiagramSpec,
     Edge,
     Expect,
     Node,
     bst_shape,
+    dot_syntax,
     find_cycle,
 )
 from .base import BadRequest, PlanContext, owns_whole
@@ -50,7 +54,11 @@ ARROW = re.compile(
 PLAIN_HYPHEN = re.compile(r"^\s*(?P<a>[\w'.]+)\s*-\s*(?P<b>[\w'.]+)\s*$")
 EDGE_LABEL = re.compile(r"\s*(?:\((?P<p>[^()]{1,40})\)|\[(?P<b>[^\[\]]{1,40})\]|:\s*(?P<c>.{1,40})"
                         r"|\s(?:on|when|weight|w\s*=|cost)\s*(?P<o>.{1,40})|\s*=\s*(?P<e>-?\d+(?:\.\d+)?))\s*$", re.IGNORECASE)
-COUNT = re.compile(r"\b(?:with\s+|having\s+)?(?P<n>\d{1,3})\s+(?P<what>nodes?|vertices|vertex|edges?|states?)\b", re.IGNORECASE)
+# A count sits at the start of the body, after a comma, colon or '(' or after a joining word, so a step
+# such as 'insert 1 node' stays a step: 'with 3 nodes and 2 edges', 'of 4 nodes', '3 nodes, 2 edges'.
+COUNT = re.compile(r"(?P<lead>^\s*|[,(:]\s*|\b(?:with|having|has|of|on|and)\s+)(?:(?:exactly|just|only)\s+)?"
+                   r"(?P<n>\d{1,3})\s+(?P<what>nodes?|vertices|vertex|states?|edges?|arrows?|transitions?)\b",
+                   re.IGNORECASE)
 START = re.compile(r"\b(?:start(?:ing)?|initial(?:\s+state)?|begins?)\s*(?:state\s+)?(?:at|in|from|is|=|:)?\s*"
                    r"(?P<s>[\w'.]+)", re.IGNORECASE)
 ACCEPT = re.compile(r"\b(?:accept(?:ing|s)?|final|halting)\s*(?:states?)?\s*(?:are|is|=|:|at|in)?\s*"
@@ -60,6 +68,7 @@ EMPTY = re.compile(r"\b(?:empty|null)\s+(?:graph|tree|diagram|flow\s*chart)|\b(?
 FAMILY = re.compile(
     r"\b(?:(?P<kmn>K_?\{?\s*(?P<m>\d{1,2})\s*,\s*(?P<n2>\d{1,2})\s*\}?)|(?P<fam>[KCPW])_?\{?(?P<n>\d{1,2})\}?"
     r"|(?P<word>complete|cycle|path|star|wheel)\s+graph\s+(?:on|with|of)\s+(?P<n3>\d{1,2})\s+(?:nodes|vertices|leaves))\b")
+SUBSCRIPT = re.compile(r"\b[KCPWS]_?\{[\d,\s]*\}")  # K_{3,3}: the only braces a request may hold
 BST_PREFIX = re.compile(r"\s*(?:please\s+)?(?:(?:draw|make|show|create|give\s+me|render|build|construct)\s+)?"
                         r"(?:(?:a|an|the)\s+)?(?:(?:balanced|unbalanced|small|simple)\s+)?", re.IGNORECASE)
 KEYS_LEAD = re.compile(r"\b(?:keys?|values?|numbers?|elements?|items?)\b", re.IGNORECASE)
@@ -89,7 +98,7 @@ def node_id(name: str, taken: dict[str, str]) -> str:
     """A stable, DOT-safe id for a node name (ids are internal; labels keep the name)."""
     key = name.casefold()
     if key not in taken:
-        base = re.sub(r"\W+", "_", key).strip("_")[:30] or "node"
+        base = re.sub(r"[^a-z0-9]+", "_", key).strip("_")[:30] or "node"  # ASCII ids; a CJK name stays the label
         nid = f"{base}_{len(taken)}" if not base[0].isalpha() or base in taken.values() else base
         taken[key] = nid
     return taken[key]
@@ -158,6 +167,27 @@ def parse_edges(text: str) -> tuple[list[tuple[str, str, str, str]], list[str]]:
     return edges, rest
 
 
+def take_counts(text: str) -> tuple[dict[str, int], str]:
+    """The node and edge counts a request names, and the text without them.
+
+    'with 3 nodes and 2 edges: A-B, B-C' → ({'nodes': 3, 'edges': 2}, 'A-B, B-C')."""
+    counts: dict[str, int] = {}
+
+    def take(m: re.Match) -> str:
+        what = m.group("what").lower()
+        key = "nodes" if what.startswith(("node", "vert", "state")) else "edges"
+        if key in counts and counts[key] != int(m.group("n")):
+            raise BadRequest(f"The request names two {key[:-1]} counts, {counts[key]} and {m.group('n')}.",
+                             f"one {key[:-1]} count", "keep the right one")
+        counts[key] = int(m.group("n"))
+        return "," if m.group("lead").strip() in (",", ":") else (" (" if "(" in m.group("lead") else " ")
+
+    rest = COUNT.sub(take, text)
+    rest = re.sub(r"\(\s*[,\s]*\)", " ", rest)  # '(3 nodes, 2 edges)' leaves '( , )'
+    rest = re.sub(r"\s*,(?:\s*,)+", ",", rest)
+    return counts, rest.strip(" .,:;")
+
+
 def shape_of(name: str) -> str:
     low = name.lower()
     if low in ("start", "begin", "end", "stop", "finish", "done", "return") or low.startswith(("start:", "end:")):
@@ -197,6 +227,22 @@ class DiagramRule:
 
     def build(self, clause: str) -> tuple[DiagramSpec, str]:
         text = " ".join(clause.split())
+        # Braces and file attributes are refused on the whole text (named graphs such as K_{3,3} aside):
+        # a request that breaks the edge grammar with them should hear why, not "cannot read". A plain
+        # IvluError, not a BadRequest, so a mixed request ('graph A-B and \frac{a}{b}') is still split.
+        bad = dot_syntax(SUBSCRIPT.sub(" ", text).replace('"', " "))
+        if bad:
+            raise IvluError(*_dot_injection("diagram text", text, bad))
+        try:
+            return self._build(text)
+        except ValidationError as e:
+            injected = next((err for err in e.errors() if err["type"] == "dot_syntax"), None)
+            if injected is None:
+                raise
+            ctx = injected["ctx"]
+            raise BadRequest(*_dot_injection(ctx["what"], ctx["text"], ctx["bad"])) from None
+
+    def _build(self, text: str) -> tuple[DiagramSpec, str]:
         if EMPTY.search(text):
             raise BadRequest(f"An empty diagram was requested ({text!r}): there is nothing to draw.",
                             "at least one node, e.g. 'graph A-B, B-C' or 'BST with keys 5, 3, 8'",
@@ -218,7 +264,7 @@ class DiagramRule:
         if not BST_PREFIX.fullmatch(text[:words.start()]):
             raise IvluError(f"Cannot read {text[:words.start()].strip()!r} before the tree.",
                             "'binary search tree with keys 50, 30, 70, 20'", "put other figures in their own clause")
-        body = text[words.end():]
+        counts, body = take_counts(text[words.end():])
         m = KEYS_LEAD.search(body)
         body = body[m.end():] if m else body
         if re.search(r"\d+\.\d+", body):
@@ -240,6 +286,8 @@ class DiagramRule:
         if len(keys) > 63 or any(abs(k) > 10**9 for k in keys):
             raise BadRequest(f"{len(keys)} keys, largest |key| {max(abs(k) for k in keys)}.",
                             "at most 63 keys, each at most 1e9 in size", "use fewer or smaller keys")
+        self._check_counts(counts, len(keys), len(keys) - 1, f"the keys {', '.join(map(str, keys))} give",
+                           "fix the count, or list one key per node")
         shape = bst_shape(keys)
         nodes = [Node(id=f"k{i}", label=str(k), shape="circle") for i, k in enumerate(keys)]
         index = {k: i for i, k in enumerate(keys)}
@@ -260,9 +308,9 @@ class DiagramRule:
         return d
 
     def flowchart(self, text: str) -> tuple[DiagramSpec, str]:
-        body = LEAD.sub("", text).strip(" .")
+        counts, body = take_counts(LEAD.sub("", text).strip(" ."))
         if ARROW_TEXT.search(body):
-            return self.custom_flowchart(body)
+            return self.custom_flowchart(body, counts)
         name = re.sub(r"^(?:of|for|showing|the)\s+|\s+(?:algorithm|method|procedure)$", "",
                       body.lower().strip(" .")).strip()
         name = re.sub(r"^the\s+", "", name)
@@ -288,6 +336,7 @@ class DiagramRule:
                 edges.append(Edge(source=step["id"], target=step["no"], label="no"))
             elif step.get("next"):
                 edges.append(Edge(source=step["id"], target=step["next"]))
+        self._check_counts(counts, len(nodes), len(edges), f"the bundled flowchart of {entry['name']} has")
         acyclic = find_cycle([n.id for n in nodes], [(e.source, e.target) for e in edges]) is None
         spec = DiagramSpec(diagram="flowchart", nodes=nodes, edges=edges, title=f"Flowchart: {entry['name']}",
                            expect=Expect(acyclic=acyclic, node_count=len(nodes), edge_count=len(edges)))
@@ -295,7 +344,7 @@ class DiagramRule:
         return spec, (f"Flowchart of {entry['name']} from the bundled step list: {len(nodes)} steps, "
                       f"{len(edges)} arrows, {loops}.")
 
-    def custom_flowchart(self, body: str) -> tuple[DiagramSpec, str]:
+    def custom_flowchart(self, body: str, counts: dict[str, int]) -> tuple[DiagramSpec, str]:
         edges, rest = parse_edges(body)
         if rest or not edges:
             raise IvluError(f"Cannot read {'; '.join(rest) or body!r} as flowchart steps.",
@@ -309,6 +358,7 @@ class DiagramRule:
                 names.setdefault(node_id(n, taken), n)
             spec_edges.append(Edge(source=node_id(a, taken), target=node_id(b, taken), label=label))
         _too_big(len(names), len(spec_edges))
+        self._check_counts(counts, len(names), len(spec_edges))
         nodes = [Node(id=i, label=n, shape=shape_of(n)) for i, n in names.items()]
         acyclic = find_cycle(list(names), [(e.source, e.target) for e in spec_edges]) is None
         spec = DiagramSpec(diagram="flowchart", nodes=nodes, edges=spec_edges, title="Flowchart",
@@ -317,9 +367,7 @@ class DiagramRule:
                       + ("; it has no loop, so the drawing must have none." if acyclic else "."))
 
     def tree(self, text: str) -> tuple[DiagramSpec, str]:
-        body = LEAD.sub("", text).strip(" .")
-        counts = self._counts(body)
-        body = COUNT.sub(" ", body).strip(" .,:")
+        counts, body = take_counts(LEAD.sub("", text).strip(" ."))
         if ARROW_TEXT.search(body) or PLAIN_HYPHEN.match(split_items(body)[0] if body else ""):
             edges, rest = parse_edges(body)
             if rest:
@@ -408,9 +456,7 @@ class DiagramRule:
         directed_words = bool(re.search(r"\b(directed|digraph)\b", text, re.IGNORECASE)) and not re.search(
             r"\bundirected\b", text, re.IGNORECASE)
         family = FAMILY.search(text)
-        body = LEAD.sub("", text).strip(" .")
-        counts = self._counts(body)
-        body = COUNT.sub(" ", body).strip(" .,:")
+        counts, body = take_counts(LEAD.sub("", text).strip(" ."))
         node_list: list[str] = []
         m = re.match(r"^(?:(?:with|having)\s+)?(?:nodes?|vertices)\s*:?\s*(?P<list>.+?)\s*(?:,?\s*(?:and|with)\s+"
                      r"(?:the\s+)?edges?\s*:?\s*(?P<rest>.*))?$", body, re.IGNORECASE)
@@ -494,7 +540,7 @@ class DiagramRule:
         return spec, f"{kind.capitalize()} graph on {n} nodes: {len(pairs)} edges; checks: counts and edges."
 
     def state_machine(self, text: str) -> tuple[DiagramSpec, str]:
-        body = LEAD.sub("", text).strip(" .")
+        counts, body = take_counts(LEAD.sub("", text).strip(" ."))
         start = accept = None
         items, kept = split_items(body), []
         for item in items:  # 'start at idle' and 'accept done' are items of their own
@@ -524,6 +570,7 @@ class DiagramRule:
                 raise BadRequest(f"The state {name!r} has no transitions.", "start and accepting states that "
                                 "appear in the transitions", "check the state names")
         _too_big(len(names), len(spec_edges))
+        self._check_counts(counts, len(names), len(spec_edges))
         accepting = {node_id(a, taken) for a in accept or []}
         nodes = [Node(id=i, label=n, shape="doublecircle" if i in accepting else "circle") for i, n in names.items()]
         start_id = node_id(start, taken) if start else node_id(edges[0][0], taken)
@@ -536,17 +583,28 @@ class DiagramRule:
     # -- counts ------------------------------------------------------------------------------------
 
     @staticmethod
-    def _counts(text: str) -> dict[str, int]:
-        found = {}
-        for m in COUNT.finditer(text):
-            what = m.group("what").lower()
-            found["edges" if what.startswith("edge") else "nodes"] = int(m.group("n"))
-        return found
+    def _check_counts(counts: dict[str, int], nodes: int, edges: int,
+                      source: str = "the diagram it describes has", fix: str = "") -> None:
+        """Refuse a requested count that contradicts the structure; `source` says where the real one is from."""
+        wrong = [(what, counts[what], have) for what, have in (("nodes", nodes), ("edges", edges))
+                 if what in counts and counts[what] != have]
+        if not wrong:
+            return
+        asked = " and ".join(f"{n} {_plural(what, n)}" for what, n, _ in wrong)
+        have = " and ".join(f"{h} {_plural(what, h)}" for what, _, h in wrong)
+        fixes = " and ".join(what for what, *_ in wrong)
+        raise BadRequest(f"The request asks for {asked}, but {source} {have}.",
+                         "counts that match the listed structure" if len(wrong) > 1
+                         else "a count that matches the listed structure",
+                         fix or f"fix the count or the list of {fixes}")
 
-    @staticmethod
-    def _check_counts(counts: dict[str, int], nodes: int, edges: int) -> None:
-        for what, have in (("nodes", nodes), ("edges", edges)):
-            if what in counts and counts[what] != have:
-                raise BadRequest(f"The request asks for {counts[what]} {what}, but the diagram it describes has {have}.",
-                                f"a {what[:-1]} count that matches the listed structure",
-                                f"fix the count or the list of {what}")
+
+def _plural(what: str, n: int) -> str:
+    return what if n != 1 else what[:-1]
+
+
+def _dot_injection(what: str, text: str, bad: str) -> tuple[str, str, str]:
+    """Problem, expected and fix for text that tries DOT syntax."""
+    return (f"The {what} {text!r} contains {bad!r}, which is DOT syntax, not text to draw.",
+            f"labels in {PLAIN_TEXT}",
+            "remove the double quotes, curly braces or file attributes and ask again")
