@@ -106,3 +106,23 @@ def test_verify_any_image(tmp_path):
     path, _ = drawn(tmp_path, r"E = m c^{2}", font_size=60)  # another size than the spec's default
     assert all(v["passed"] for v in verify_equation_image(path, r"E = m c^{2}"))
     assert not all(v["passed"] for v in verify_equation_image(path, r"E = m c^{3}"))
+
+
+@pytest.mark.parametrize("latex, expected, why", [
+    (r"x^{2} +", "x**2", "SymPy cannot parse"),  # the lenient parser used to drop the '+'
+    (r"a^{} + 1", "a + 1", "SymPy cannot parse"),
+    (r"\frac{d}{dx}\left(x^{3} - 7\right)", "Derivative(x**3 + 7, x)", "derivative of x**3 - 7 is not the expected"),
+])
+def test_what_the_lenient_reading_or_the_value_alone_would_let_through(latex, expected, why):
+    parse = by_name(verify_equation({"kind": "equation", "latex": latex, "expected": expected}, {}))["equation.parse"]
+    assert not parse["passed"] and why in parse["message"]
+
+
+def test_left_right_brackets_parse_in_the_strict_reading():
+    import sympy
+
+    drawn = parse_latex(r"\left(y - 15\right)^{2} = y^{2} - 30 y + 225")
+    y = sympy.Symbol("y")
+    assert sympy.simplify(drawn.lhs - (y - 15) ** 2) == 0 and sympy.simplify(drawn.rhs - (y**2 - 30 * y + 225)) == 0
+    fields = plan_equation("expand", source="(a+b)^3")
+    assert by_name(verify_equation({"kind": "equation", **fields}, {}))["equation.parse"]["passed"]

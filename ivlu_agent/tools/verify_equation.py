@@ -130,13 +130,18 @@ def parse_latex(latex: str, e_is_euler: bool = True, i_is_imaginary: bool = Fals
 
     clean = SPACING.sub(" ", latex).replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
     clean = re.sub(r"\\mathrm\{(\w)\}", r"\1", clean)
+    # The strict parser (below) rejects \left( … \right); plain brackets mean the same to it.
+    clean = re.sub(r"\\left\s*([(\[])", r"\1", clean)
+    clean = re.sub(r"\\right\s*([)\]])", r"\1", clean)
     out = []
     for text in branches(clean):
         try:
-            expr = sympy_parse_latex(text)
+            # strict: the lenient parser drops what it cannot read ('x^2 +' came back as x**2, 'a^{}' as a).
+            expr = sympy_parse_latex(text, strict=True)
             if isinstance(expr, BooleanAtom) and text.count("=") == 1:  # '1 + 1 = 3' came back as False
                 left, right = text.split("=")
-                expr = sympy.Eq(sympy_parse_latex(left), sympy_parse_latex(right), evaluate=False)
+                expr = sympy.Eq(sympy_parse_latex(left, strict=True), sympy_parse_latex(right, strict=True),
+                                evaluate=False)
         except (LaTeXParsingError, TypeError, ValueError, SyntaxError) as e:
             raise IvluError(f"SymPy cannot parse the LaTeX {latex!r}: {' '.join(str(e).split())[:200]}",
                             "a formula SymPy's LaTeX parser reads (\\frac, \\sqrt, ^, \\sin, \\int …)",
@@ -217,6 +222,17 @@ def same_expression(a, b) -> tuple[bool, str]:
         cls = getattr(sympy, op)
         if a.has(cls) != b.has(cls):
             return False, f"one side is an unevaluated {op.lower()}, the other is not"
+        # Operator by operator, what it acts on must match too: d/dx(x^3 - 7) and d/dx(x^3 + 7) have the
+        # same value but are not the same statement.
+        left, right = list(a.atoms(cls)), list(b.atoms(cls))
+        if len(left) != len(right):
+            return False, f"{len(left)} {op.lower()}(s) drawn, {len(right)} expected"
+        for inner in left:
+            twin = next((o for o in right if o.args[1:] == inner.args[1:] and is_zero(o.args[0] - inner.args[0])[0]),
+                        None)
+            if twin is None:
+                return False, f"the {op.lower()} of {inner.args[0]} is not the expected one"
+            right.remove(twin)
     return is_zero(a - b)
 
 
