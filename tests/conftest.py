@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(os.environ.get("IVLU_FIXTURES") or REPO.parent / "shared" / "fixtures" / "internvlu-tiny")
+
+
+def ivlu(*args: str, home, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run the `ivlu` CLI as a user would, in a fresh process with its own home."""
+    env = {**os.environ, "IVLU_HOME": str(home)}
+    return subprocess.run([sys.executable, "-m", "ivlu_agent", *args], capture_output=True, text=True, env=env,
+                          timeout=timeout, check=False)
 
 
 @pytest.fixture(scope="session")

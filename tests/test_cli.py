@@ -1,19 +1,13 @@
 """The `ivlu` command: exit codes, clear errors, lazy imports."""
 
 import json
-import os
 import subprocess
 import sys
 
 import pytest
+from conftest import ivlu
 
 from ivlu_agent.cli import main
-
-
-def ivlu(*args, home, **kw):
-    env = {**os.environ, "IVLU_HOME": str(home)}
-    return subprocess.run([sys.executable, "-m", "ivlu_agent", *args], capture_output=True, text=True, env=env,
-                          timeout=300, **kw)
 
 
 def test_help_imports_nothing_heavy():

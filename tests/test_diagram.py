@@ -1,12 +1,10 @@
 """Diagrams: DOT escaping and the attribute allow-list, the planner rule, the bundled algorithms,
 structural checks (BST, tree, acyclic, counts), OCR of node labels, the loop and the CLI."""
 
-import os
 import re
-import subprocess
-import sys
 
 import pytest
+from conftest import ivlu
 from pydantic import ValidationError
 
 from ivlu_agent.errors import IvluError
@@ -317,10 +315,6 @@ def test_agent_draws_a_bst_and_a_flowchart_verified(agent, tmp_path):
     assert (tmp_path / "out" / "panels" / "s1-graph.dot").is_file()
 
 
-def ivlu(*args, home):
-    env = {**os.environ, "IVLU_HOME": str(home)}
-    return subprocess.run([sys.executable, "-m", "ivlu_agent", *args], capture_output=True, text=True, env=env,
-                          timeout=120, check=False)
 
 
 @pytest.mark.parametrize("request_text, message", [

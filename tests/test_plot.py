@@ -1,12 +1,10 @@
 """Plots: the planner rule, the spec's bounds, render → verify round trips, defects the verifier catches,
 and the whole loop through the Agent and the CLI."""
 
-import os
 import re
-import subprocess
-import sys
 
 import pytest
+from conftest import ivlu
 from pydantic import ValidationError
 
 from ivlu_agent.errors import IvluError
@@ -173,10 +171,6 @@ def test_agent_plots_sinc_verified(agent, tmp_path):
     assert 'id="curve-0"' in svg and ">y = sin(x)/x</text>" in svg
 
 
-def ivlu(*args, home):
-    env = {**os.environ, "IVLU_HOME": str(home)}
-    return subprocess.run([sys.executable, "-m", "ivlu_agent", *args], capture_output=True, text=True, env=env,
-                          timeout=120, check=False)
 
 
 @pytest.mark.parametrize("request_text, message", [

@@ -2,12 +2,10 @@
 
 import io
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+from conftest import ivlu
 from PIL import Image
 
 from ivlu_agent.specs.cad import View, make_cad_spec
@@ -171,10 +169,6 @@ def test_sheet_labels_must_read_back(rendered, tmp_path):
     assert not verdict["passed"] and "'60' read as" in verdict["message"]
 
 
-def ivlu(*args, home):
-    env = {**os.environ, "IVLU_HOME": str(home)}
-    return subprocess.run([sys.executable, "-m", "ivlu_agent", *args], capture_output=True, text=True, env=env, check=False,
-                          timeout=300)
 
 
 def test_cli_verifies_any_image_against_a_part(rendered, tmp_path):
