@@ -94,14 +94,34 @@ def clean_name(text: str) -> str:
     return " ".join(text.strip().strip(QUOTES).split())
 
 
-def node_id(name: str, taken: dict[str, str]) -> str:
-    """A stable, DOT-safe id for a node name (ids are internal; labels keep the name)."""
-    key = name.casefold()
-    if key not in taken:
-        base = re.sub(r"[^a-z0-9]+", "_", key).strip("_")[:30] or "node"  # ASCII ids; a CJK name stays the label
-        nid = f"{base}_{len(taken)}" if not base[0].isalpha() or base in taken.values() else base
-        taken[key] = nid
-    return taken[key]
+class NodeNames:
+    """Stable, DOT-safe ids for node names, in first-seen order (ids are internal; labels keep the name
+    as first written). `labels` maps each id to its label."""
+
+    def __init__(self) -> None:
+        self.taken: dict[str, str] = {}  # casefolded name -> id
+        self.labels: dict[str, str] = {}
+
+    def id(self, name: str) -> str:
+        key = name.casefold()
+        if key not in self.taken:
+            base = re.sub(r"[^a-z0-9]+", "_", key).strip("_")[:30] or "node"  # ASCII ids; a CJK name stays the label
+            nid = f"{base}_{len(self.taken)}" if not base[0].isalpha() or base in self.taken.values() else base
+            self.taken[key] = nid
+            self.labels[nid] = name
+        return self.taken[key]
+
+    def knows(self, name: str) -> bool:
+        return name.casefold() in self.taken
+
+    def edges(self, parsed: list[tuple[str, str, str, str]], both_ways: bool = False) -> list[Edge]:
+        """Edges for `parse_edges` output; with `both_ways`, a '<->' edge (kind 'b') becomes two."""
+        out = []
+        for a, b, label, kind in parsed:
+            out.append(Edge(source=self.id(a), target=self.id(b), label=label))
+            if both_ways and kind == "b":
+                out.append(Edge(source=self.id(b), target=self.id(a), label=label))
+        return out
 
 
 def split_items(text: str) -> list[str]:
@@ -350,13 +370,9 @@ class DiagramRule:
             raise IvluError(f"Cannot read {'; '.join(rest) or body!r} as flowchart steps.",
                             "steps joined by arrows: 'start -> read x -> x > 0? -yes-> print x -> end'",
                             "join every step to the next with '->'")
-        taken: dict[str, str] = {}
-        names: dict[str, str] = {}
-        spec_edges = []
-        for a, b, label, _ in edges:
-            for n in (a, b):
-                names.setdefault(node_id(n, taken), n)
-            spec_edges.append(Edge(source=node_id(a, taken), target=node_id(b, taken), label=label))
+        ids = NodeNames()
+        spec_edges = ids.edges(edges)
+        names = ids.labels
         _too_big(len(names), len(spec_edges))
         self._check_counts(counts, len(names), len(spec_edges))
         nodes = [Node(id=i, label=n, shape=shape_of(n)) for i, n in names.items()]
@@ -377,15 +393,12 @@ class DiagramRule:
             pairs = self._orient(pairs) if all(k == "u" for *_, k in edges) else pairs
         else:
             pairs = self._nested(body)
-        taken: dict[str, str] = {}
-        names: dict[str, str] = {}
-        for a, b, _ in pairs:
-            for n in (a, b):
-                names.setdefault(node_id(n, taken), n)
         if not pairs:
             raise IvluError(f"No tree structure in {text!r}.", "edges 'A -> B, A -> C' or nested 'A(B, C)'",
                             "list the parent–child pairs")
-        spec_edges = [Edge(source=node_id(a, taken), target=node_id(b, taken), label=text_) for a, b, text_ in pairs]
+        ids = NodeNames()
+        spec_edges = ids.edges([(a, b, label, "d") for a, b, label in pairs])
+        names = ids.labels
         _too_big(len(names), len(spec_edges))
         cycle = find_cycle(list(names), [(e.source, e.target) for e in spec_edges])
         if cycle:
@@ -479,17 +492,11 @@ class DiagramRule:
         directed = directed_words or any(k in "db" for *_, k in edges)
         if re.search(r"\bundirected\b", text, re.IGNORECASE):
             directed = False
-        taken: dict[str, str] = {}
-        names: dict[str, str] = {}
+        ids = NodeNames()
         for n in node_list:
-            names.setdefault(node_id(n, taken), n)
-        spec_edges = []
-        for a, b, label, kind in edges:
-            for n in (a, b):
-                names.setdefault(node_id(n, taken), n)
-            spec_edges.append(Edge(source=node_id(a, taken), target=node_id(b, taken), label=label))
-            if kind == "b" and directed:
-                spec_edges.append(Edge(source=node_id(b, taken), target=node_id(a, taken), label=label))
+            ids.id(n)
+        spec_edges = ids.edges(edges, both_ways=directed)
+        names = ids.labels
         _too_big(len(names), len(spec_edges))
         self._check_counts(counts, len(names), len(spec_edges))
         shape = "circle" if max(len(n) for n in names.values()) <= 3 else "ellipse"
@@ -556,24 +563,18 @@ class DiagramRule:
             raise IvluError(f"Cannot read {'; '.join(rest) or body!r} as transitions.",
                             "transitions like 'idle -coin-> ready' or 'idle -> ready on coin', "
                             "then 'start at idle' and 'accept done'", "rewrite the transitions")
-        taken: dict[str, str] = {}
-        names: dict[str, str] = {}
-        spec_edges = []
-        for a, b, label, kind in edges:
-            for n in (a, b):
-                names.setdefault(node_id(n, taken), n)
-            spec_edges.append(Edge(source=node_id(a, taken), target=node_id(b, taken), label=label))
-            if kind == "b":
-                spec_edges.append(Edge(source=node_id(b, taken), target=node_id(a, taken), label=label))
+        ids = NodeNames()
+        spec_edges = ids.edges(edges, both_ways=True)
+        names = ids.labels
         for name in [start] + (accept or []):
-            if name and name.casefold() not in taken:
+            if name and not ids.knows(name):
                 raise BadRequest(f"The state {name!r} has no transitions.", "start and accepting states that "
                                 "appear in the transitions", "check the state names")
         _too_big(len(names), len(spec_edges))
         self._check_counts(counts, len(names), len(spec_edges))
-        accepting = {node_id(a, taken) for a in accept or []}
+        accepting = {ids.id(a) for a in accept or []}
         nodes = [Node(id=i, label=n, shape="doublecircle" if i in accepting else "circle") for i, n in names.items()]
-        start_id = node_id(start, taken) if start else node_id(edges[0][0], taken)
+        start_id = ids.id(start) if start else ids.id(edges[0][0])
         spec = DiagramSpec(diagram="state_machine", nodes=nodes, edges=spec_edges, start=start_id,
                            title="State machine", expect=Expect(node_count=len(nodes), edge_count=len(spec_edges)),
                            layout=DiagramLayout(rankdir="LR"))
