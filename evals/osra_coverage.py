@@ -45,13 +45,6 @@ def first_confirmed(row: dict) -> int | None:
     return None
 
 
-def has_ring(smiles: str) -> bool:
-    from rdkit import Chem
-    from rdkit.Chem import rdMolDescriptors
-
-    return rdMolDescriptors.CalcNumRings(Chem.MolFromSmiles(smiles)) > 0
-
-
 def main() -> None:
     cli = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     cli.add_argument("--every", type=int, default=1, help="take every Nth compound of the table")
@@ -63,6 +56,8 @@ def main() -> None:
         rows = list(csv.DictReader(f, delimiter="\t"))[:: args.every]
     with ProcessPoolExecutor(args.jobs) as pool:
         rungs = list(pool.map(first_confirmed, rows, chunksize=4))
+
+    from ivlu_agent.tools.read_osra import has_ring
 
     groups: dict[str, list[int | None]] = defaultdict(list)
     for row, rung in zip(rows, rungs):

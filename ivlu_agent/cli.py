@@ -188,7 +188,7 @@ def _labelled_target(plot: str | None, diagram: str | None) -> tuple[str, dict]:
     """The spec for `verify --plot …` or `--diagram …`, planned by the same rule as `ivlu run`."""
     from pydantic import ValidationError
 
-    from .errors import IvluError
+    from .errors import IvluError, validation_problems
     from .model.rules.diagram import DiagramRule
     from .model.rules.plot import PlotRule
 
@@ -196,8 +196,7 @@ def _labelled_target(plot: str | None, diagram: str | None) -> tuple[str, dict]:
     try:
         spec = PlotRule().build(text) if kind == "plot" else DiagramRule().build(text)[0]
     except ValidationError as e:
-        raise IvluError(f"The {kind} {text!r} is out of bounds: "
-                        + "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors()),
+        raise IvluError(f"The {kind} {text!r} is out of bounds: " + validation_problems(e),
                         "values inside the documented limits", "change the sizes or counts") from None
     return kind, spec.model_dump(mode="json")
 

@@ -22,6 +22,11 @@ class IvluError(ValueError):
         super().__init__("\n".join(parts))
 
 
+def validation_problems(e, limit: int | None = None) -> str:
+    """'loc: message; …' for a pydantic ValidationError (its first `limit` problems), for error messages."""
+    return "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors()[:limit])
+
+
 class RenderError(RuntimeError):
     """A renderer or verifier failed inside the isolated worker (crash, hang, memory, exception).
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import IvluError, RenderError
+from ..errors import IvluError, RenderError, validation_problems
 from ..prompts import template
 from ..specs import KINDS, Plan
 from ..specs.edit import EditSpec
@@ -224,8 +224,7 @@ class ModelPlanner:
         try:
             plan = Plan.model_validate({"steps": steps})
         except ValidationError as e:
-            raise PlanRejected("; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}"
-                                         for err in e.errors()[:6])) from None
+            raise PlanRejected(validation_problems(e, 6)) from None
         problems: list[str] = []
         checked = []
         for i, step in enumerate(plan.steps, start=1):

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from pydantic import ValidationError
 
-from ..errors import IvluError
+from ..errors import IvluError, validation_problems
 from ..specs import Plan, StepSpec
 from ..types import ArtifactRef
 from .rules.base import PlanContext, Rule
@@ -101,14 +101,13 @@ class SymbolicPlanner:
                     planned = self._follow_up(clause, history[-1]["plan"]["steps"], ctx, same_request=False)
             except ValidationError as e:
                 raise IvluError(f"The request asks for something out of bounds in {clause!r}: "
-                                + "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors()),
+                                + validation_problems(e),
                                 "values inside the documented limits", "change the sizes or counts") from None
             if planned is None:
                 understood = [f"{s.kind} '{s.caption()}'" for s in steps]
                 raise self._not_understood(clause, understood)
             steps += planned
-            self._number(steps)
-        self._number(steps)
+            self._number(steps)  # reworks later in the request find their originals by id
         return Plan(reasoning="\n".join(ctx.reasoning), steps=steps, notes=ctx.notes)
 
     @staticmethod

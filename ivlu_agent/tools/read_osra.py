@@ -59,7 +59,8 @@ def similarity(smiles_a: str, smiles_b: str) -> float:
     return float(DataStructs.TanimotoSimilarity(gen.GetFingerprint(a), gen.GetFingerprint(b)))
 
 
-def _has_ring(smiles: str) -> bool:
+def has_ring(smiles: str) -> bool:
+    """The structure has at least one ring (OSRA reads few structures without one)."""
     from rdkit import Chem
     from rdkit.Chem import rdMolDescriptors
 
@@ -80,7 +81,7 @@ def match_structure(image_path: str | Path, target_smiles: str, verifier: str) -
     if not read:
         return {"verifier": verifier, "passed": False, "score": 0.0, "checked": checked,
                 "message": "OSRA found no structure in the drawing" + (
-                    " (it rarely reads acyclic structures such as this one)." if not _has_ring(target_smiles)
+                    " (it rarely reads acyclic structures such as this one)." if not has_ring(target_smiles)
                     else "."),
                 "details": {"read": [], "target_inchikey": target_key}}
     best = max(read, key=lambda s: similarity(s, target_smiles))
