@@ -329,11 +329,11 @@ def _spread(count: int, spacing: float | None, circle: float | None, along_u: bo
     return [(o, 0.0) if along_u else (0.0, o) for o in offsets]
 
 
-def _placed(at: tuple[float, float] | None, what: str, face: str, notes: list[str]) -> tuple[float, float]:
+def _placed(at: tuple[float, float] | None, what: str, where: str, notes: list[str]) -> tuple[float, float]:
     """A lone feature without a position sits at the centre of its face, and the plan says so."""
     if at is not None:
         return at
-    notes.append(f"the {what} is centred on the {face} face (no position was given; say 'at (x, y)' to place it)")
+    notes.append(f"the {what} is centred on {where} (no position was given; say 'at (x, y)' to place it)")
     return (0.0, 0.0)
 
 
@@ -377,13 +377,12 @@ def plan_feature(phrase: str, part: dict, notes: list[str]) -> list[dict]:
         faces_for = ["base", "upright"] if each_leg else [face]
         if each_leg and part["shape"] != "l_bracket":
             raise IvluError("'in each leg' needs an L bracket.", "holes on a named face", "say which face")
-        if count == 1 and not each_leg:
-            centred_by_words = axial and part["shape"] in ("cylinder", "tube")
-            positions = [(0.0, 0.0) if at is None and centred_by_words else _placed(at, "hole", face, notes)]
+        if count > 1:
+            positions = _spread(count, spacing, circle, along_u, "hole")
+        elif at is None and axial and part["shape"] in ("cylinder", "tube"):
+            positions = [(0.0, 0.0)]  # 'axial' says where it goes
         else:
-            positions = [at] if at is not None and count == 1 else _spread(count, spacing, circle, along_u, "hole")
-            if each_leg and count == 1 and at is None:
-                notes.append("each hole is centred on its leg (no position was given; say 'at (x, y)' to place it)")
+            positions = [_placed(at, "hole", "each leg" if each_leg else f"the {face} face", notes)]
         if axial and part["shape"] not in ("cylinder", "tube"):
             notes.append("'axial' read as a hole through the middle of the top face")
         for face_name in faces_for:
@@ -410,7 +409,7 @@ def plan_feature(phrase: str, part: dict, notes: list[str]) -> list[dict]:
         spacing_m = w.take(rf"({NUM})\s*(?:mm)?\s*apart\b")
         face = _face(w, base_faces)
         at = _position(w)
-        positions = [_placed(at, "slot", face, notes)] if count == 1 else _spread(
+        positions = [_placed(at, "slot", f"the {face} face", notes)] if count == 1 else _spread(
             count, mm(spacing_m) if spacing_m else None, None, not along_u, "slot")
         feats += [{"type": "slot", "face": face, "at": p, "length": length, "width": width,
                    "angle": number(angle_m.group(1), "angle") if angle_m else 0.0, "depth": depth} for p in positions]
@@ -424,7 +423,7 @@ def plan_feature(phrase: str, part: dict, notes: list[str]) -> list[dict]:
         if missing:
             raise _missing("pocket", missing, got, "a 20 x 10 x 3 mm pocket (length x width x depth)")
         face = _face(w, base_faces)
-        feats.append({"type": "pocket", "face": face, "at": _placed(_position(w), "pocket", face, notes),
+        feats.append({"type": "pocket", "face": face, "at": _placed(_position(w), "pocket", f"the {face} face", notes),
                       "length": length, "width": width, "depth": depth})
     elif kind.startswith("boss"):
         bare = w.take(rf"({NUM})\s*(?:mm)?\s*(?:diameter\s+)?boss")
@@ -435,7 +434,7 @@ def plan_feature(phrase: str, part: dict, notes: list[str]) -> list[dict]:
         if missing:
             raise _missing("boss", missing, got, "a 10 mm boss 5 mm high")
         face = _face(w, base_faces)
-        feats.append({"type": "boss", "face": face, "at": _placed(_position(w), "boss", face, notes),
+        feats.append({"type": "boss", "face": face, "at": _placed(_position(w), "boss", f"the {face} face", notes),
                       "diameter": diameter, "height": height})
     else:
         chamfer = kind.startswith(("chamfer", "bevel"))
