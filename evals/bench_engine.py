@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_MODEL = REPO.parent / "shared" / "fixtures" / "internvlu-tiny" / "checkpoint"
+DEFAULT_MODEL = REPO / "tests" / "fixtures" / "internvlu-tiny" / "checkpoint"
 REQUEST = "draw caffeine"
 
 

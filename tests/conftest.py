@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-FIXTURES = Path(os.environ.get("IVLU_FIXTURES") or REPO.parent / "shared" / "fixtures" / "internvlu-tiny")
+# The tiny checkpoint saved by the official code, with its golden outputs (a copy of ../shared/fixtures).
+FIXTURES = Path(os.environ.get("IVLU_FIXTURES") or REPO / "tests" / "fixtures" / "internvlu-tiny")
 
 
 def ivlu(*args: str, home, timeout: float = 300) -> subprocess.CompletedProcess:

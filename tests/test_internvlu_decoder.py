@@ -39,7 +39,7 @@ def _fixture_dir() -> Path:
     if env:
         root = Path(env)
         return root / "internvlu-tiny" if (root / "internvlu-tiny").is_dir() else root
-    return Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "internvlu-tiny"
+    return Path(__file__).resolve().parent / "fixtures" / "internvlu-tiny"
 
 
 FIXTURE = _fixture_dir()

@@ -15,7 +15,7 @@ import pytest
 torch = pytest.importorskip("torch")
 from PIL import Image  # noqa: E402 (after importorskip)
 
-FIXTURE = Path(os.environ.get("IVLU_FIXTURES") or Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+FIXTURE = Path(os.environ.get("IVLU_FIXTURES") or Path(__file__).resolve().parent / "fixtures"
                / "internvlu-tiny")
 needs_fixture = pytest.mark.skipif(not (FIXTURE / "checkpoint").is_dir(),
                                    reason=f"golden fixture not found at {FIXTURE} (set IVLU_FIXTURES)")

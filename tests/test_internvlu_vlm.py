@@ -1,6 +1,6 @@
 """InternVL-U context model and processor: parity with the official golden fixture, checkpoint I/O, errors.
 
-The fixture (../shared/fixtures/internvlu-tiny, or $IVLU_FIXTURES) was saved and run by the official code; the
+The fixture (tests/fixtures/internvlu-tiny, or $IVLU_FIXTURES) was saved and run by the official code; the
 tolerances are the ones its README suggests (float32 atol/rtol 1e-4, token ids exact).
 """
 
@@ -18,7 +18,7 @@ import pytest
 torch = pytest.importorskip("torch")
 from PIL import Image  # noqa: E402 (after importorskip)
 
-FIXTURE = Path(os.environ.get("IVLU_FIXTURES") or Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+FIXTURE = Path(os.environ.get("IVLU_FIXTURES") or Path(__file__).resolve().parent / "fixtures"
                / "internvlu-tiny")
 needs_fixture = pytest.mark.skipif(not (FIXTURE / "checkpoint").is_dir(),
                                    reason=f"golden fixture not found at {FIXTURE} (set IVLU_FIXTURES)")
