@@ -28,6 +28,7 @@ demo: install
 
 test: install
 	$(VENV)/bin/ruff check ivlu_agent tests evals
+	$(VENV)/bin/lint-imports  # the layer rules in pyproject.toml
 	$(PY) -m pytest -q -n 2 tests
 
 bench: install

@@ -75,10 +75,10 @@ def main() -> None:
 
     import cadquery as cq
 
-    from ivlu_agent.specs.cad import View, expected_volume, make_cad_spec
-    from ivlu_agent.tools.cad_views import project
-    from ivlu_agent.tools.render_cad import build_part, draw_view, render_cad
-    from ivlu_agent.tools.verify_cad import check_view
+    from ivlu_agent.tools.cad.render import build_part, draw_view, render_cad
+    from ivlu_agent.tools.cad.spec import View, expected_volume, make_cad_spec
+    from ivlu_agent.tools.cad.verify import check_view
+    from ivlu_agent.tools.cad.views import project
 
     spec = make_cad_spec(part=PART, features=FEATURES, views=[{"name": v} for v in VIEWS])
     data = spec.model_dump(mode="json")

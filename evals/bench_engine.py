@@ -73,8 +73,8 @@ def bare_calls(args, context: dict, row: dict) -> float:
 
     import torch
 
-    from ivlu_agent.model import internvlu_engine as ie
-    from ivlu_agent.model.planner import model_schema
+    from ivlu_agent.model import engine as ie
+    from ivlu_agent.planning.model import model_schema
     from ivlu_agent.prompts import template
 
     prompt = template("plan.md").substitute(kinds="", context="", request=REQUEST)

@@ -20,11 +20,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from ivlu_agent.tools import read_text
-from ivlu_agent.tools.render_equation import render_equation
-from ivlu_agent.tools.render_text import render_text
-from ivlu_agent.tools.verify_equation import verify_equation
-from ivlu_agent.tools.verify_text import verify_text
+from ivlu_agent.tools.common import ocr as read_text
+from ivlu_agent.tools.equation.render import render_equation
+from ivlu_agent.tools.equation.verify import verify_equation
+from ivlu_agent.tools.text.render import render_text
+from ivlu_agent.tools.text.verify import verify_text
 
 EQUATIONS = [
     r"x = \frac{-b \pm \sqrt{b^{2} - 4ac}}{2a}",

@@ -23,12 +23,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ivlu_agent.model.rules.diagram import DiagramRule
-from ivlu_agent.model.rules.plot import PlotRule
-from ivlu_agent.tools import read_text as ocr
-from ivlu_agent.tools import verify_diagram, verify_plot
-from ivlu_agent.tools.render_diagram import render_diagram
-from ivlu_agent.tools.render_plot import render_plot
+from ivlu_agent.tools.common import ocr
+from ivlu_agent.tools.diagram import verify as verify_diagram
+from ivlu_agent.tools.diagram.render import render_diagram
+from ivlu_agent.tools.diagram.rule import DiagramRule
+from ivlu_agent.tools.plot import verify as verify_plot
+from ivlu_agent.tools.plot.render import render_plot
+from ivlu_agent.tools.plot.rule import PlotRule
 
 PLOTS = ["plot sin(x)/x from -10 to 10", "plot tan(x) from -3 to 3", "plot e^(-x) sin(5x) from 0 to 5",
          "plot floor(x) and 1/x from -4 to 4", "bar chart of 2019–2023 sales 3, 5, 4, 6, 8",

@@ -38,10 +38,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ivlu_agent.errors import IvluError
-from ivlu_agent.specs.cad import CadSpec, View, faces, make_cad_spec
-from ivlu_agent.tools.cad_views import Projection, project
-from ivlu_agent.tools.render_cad import build_part, draw_view
-from ivlu_agent.tools.verify_cad import compare_view, read_picture
+from ivlu_agent.tools.cad.render import build_part, draw_view
+from ivlu_agent.tools.cad.spec import CadSpec, View, faces, make_cad_spec
+from ivlu_agent.tools.cad.verify import compare_view, read_picture
+from ivlu_agent.tools.cad.views import Projection, project
 
 FACE_VIEW = {"top": "top", "bottom": "bottom", "front": "front", "back": "back", "right": "right", "left": "left",
              "base": "top", "upright": "right"}
@@ -172,7 +172,7 @@ def _outline_points(proj: Projection, pixels: int = 1000) -> np.ndarray:
     """Boundary of the projected mesh (silhouette with its holes), sampled finely, normalised like _points."""
     from scipy import ndimage
 
-    from ivlu_agent.tools.cad_views import fill_triangles
+    from ivlu_agent.tools.cad.views import fill_triangles
 
     u0, v0, u1, v1 = proj.bounds()
     scale = pixels / max(u1 - u0, v1 - v0)
@@ -201,7 +201,7 @@ def shaded_png(solid, view: View, size: int = 480, margin: int = 30, supersample
     generator would show the part, with no lines drawn at all."""
     from PIL import Image
 
-    from ivlu_agent.tools.cad_views import frame
+    from ivlu_agent.tools.cad.views import frame
 
     normal, right, up = frame(view)
     verts, tris = solid.tessellate(solid.BoundingBox().DiagonalLength / 3000, 0.15)

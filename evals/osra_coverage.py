@@ -27,9 +27,10 @@ sys.path.insert(0, str(REPO))
 
 def first_confirmed(row: dict) -> int | None:
     """0 when the first drawing is read back, k after k redraws, None when no rung works."""
-    from ivlu_agent.specs.molecule import DEPICTION_LADDER, Depiction, MoleculeSpec
-    from ivlu_agent.tools.read_osra import match_structure
-    from ivlu_agent.tools.render_molecule import render_molecule
+    from ivlu_agent.tools.common.depict import DEPICTION_LADDER, Depiction
+    from ivlu_agent.tools.common.osra import match_structure
+    from ivlu_agent.tools.molecule.render import render_molecule
+    from ivlu_agent.tools.molecule.spec import MoleculeSpec
 
     depiction = Depiction()
     with tempfile.TemporaryDirectory() as tmp:
@@ -57,7 +58,7 @@ def main() -> None:
     with ProcessPoolExecutor(args.jobs) as pool:
         rungs = list(pool.map(first_confirmed, rows, chunksize=4))
 
-    from ivlu_agent.tools.read_osra import has_ring
+    from ivlu_agent.tools.common.osra import has_ring
 
     groups: dict[str, list[int | None]] = defaultdict(list)
     for row, rung in zip(rows, rungs):

@@ -43,9 +43,9 @@ from pathlib import Path
 from ivlu_agent.errors import IvluError, RenderError
 from ivlu_agent.worker import WorkerPool
 
-RENDER = "ivlu_agent.tools.render_equation:render_equation"
-VERIFY = "ivlu_agent.tools.verify_equation:verify_equation"
-PLAN = "ivlu_agent.tools.verify_equation:plan_equation"
+RENDER = "ivlu_agent.tools.equation.render:render_equation"
+VERIFY = "ivlu_agent.tools.equation.verify:verify_equation"
+PLAN = "ivlu_agent.tools.equation.verify:plan_equation"
 
 FORMULAS = [
     r"x = \frac{-b \pm \sqrt{b^{2} - 4ac}}{2a}",
@@ -240,7 +240,7 @@ def random_requests(n: int, seed: int) -> list[dict]:
 
 def planned_specs(pool: WorkerPool, seed: int, n_random: int) -> list[dict]:
     """Correct specs: every request planned by the planner's own maths, plus the named-formula table."""
-    from ivlu_agent.model.rules.equation import NAMED
+    from ivlu_agent.tools.equation.rule import NAMED
 
     calls = [dict(r) for r in REQUESTS + random_requests(n_random, seed)]
     for named in NAMED.values():
@@ -361,7 +361,7 @@ def spec_cases(specs: list[dict], seed: int) -> list[dict]:
     """
     import sympy
 
-    from ivlu_agent.tools.verify_equation import parse_latex
+    from ivlu_agent.tools.equation.verify import parse_latex
 
     rng = random.Random(seed)
     cases = []
@@ -565,8 +565,8 @@ def text_specs(cjk: bool, held_out: bool = False) -> list[dict]:
 
 
 def run_text(tmp: Path, held_out: bool = False) -> list[dict]:
-    from ivlu_agent.tools.render_text import render_text
-    from ivlu_agent.tools.verify_text import verify_text
+    from ivlu_agent.tools.text.render import render_text
+    from ivlu_agent.tools.text.verify import verify_text
 
     results = []
     for cjk in (False, True):

@@ -92,7 +92,7 @@ def plot_cases(rng: random.Random) -> list[tuple[str, dict]]:
 
 
 def diagram_cases(rng: random.Random) -> list[tuple[str, dict]]:
-    from ivlu_agent.model.rules.diagram import DiagramRule, algorithms
+    from ivlu_agent.tools.diagram.rule import DiagramRule, algorithms
 
     rule = DiagramRule()
     texts = [f"flowchart of {name}" for name in sorted({e["name"] for e in algorithms().values()})]
@@ -240,11 +240,11 @@ def run_one(job: tuple) -> dict:
     """Render `drawn` (or the correct spec), tamper with the raster if asked, verify against `spec`."""
     kind, script, spec, defect, drawn, tamper = job
     if kind == "plot":
-        from ivlu_agent.tools.render_plot import render_plot as render
-        from ivlu_agent.tools.verify_plot import verify_plot as verify
+        from ivlu_agent.tools.plot.render import render_plot as render
+        from ivlu_agent.tools.plot.verify import verify_plot as verify
     else:
-        from ivlu_agent.tools.render_diagram import render_diagram as render
-        from ivlu_agent.tools.verify_diagram import verify_diagram as verify
+        from ivlu_agent.tools.diagram.render import render_diagram as render
+        from ivlu_agent.tools.diagram.verify import verify_diagram as verify
     try:
         out = render(drawn or spec)
     except Exception as e:  # noqa: BLE001 - a defect that cannot be drawn is skipped, and counted
@@ -262,7 +262,7 @@ def run_one(job: tuple) -> dict:
             else:
                 from PIL import Image
 
-                from ivlu_agent.tools.verify_diagram import _px_box, read_svg
+                from ivlu_agent.tools.diagram.verify import _px_box, read_svg
 
                 drawn_graph = read_svg(files["main.svg"])
                 dot_id = {v: k for k, v in out["meta"]["dot_ids"].items()}[tamper]

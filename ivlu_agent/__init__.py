@@ -16,7 +16,7 @@ __all__ = ["Agent", "RunResult", "StepResult", "Verdict", "ArtifactRef", "Event"
 if TYPE_CHECKING:
     from .agent import Agent
     from .errors import IvluError
-    from .specs import Plan
+    from .tools import Plan
     from .types import ArtifactRef, Event, RunResult, StepResult, Verdict
 
 _WHERE = {"Agent": "agent", "IvluError": "errors", "Plan": "specs", "RunResult": "types",

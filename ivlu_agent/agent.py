@@ -15,6 +15,10 @@ from .errors import IvluError
 from .store import ArtifactStore
 from .types import ArtifactRef, Event, RunResult, StepResult
 
+ENGINE_OPTIONS = ("timeout_s",)
+PLANNER_OPTIONS = {"plan_retries": "retries", "think_tokens": "think_tokens", "plan_tokens": "plan_tokens",
+                   "size": "size", "steps": "steps"}  # engine_options key -> ModelPlanner argument
+
 
 class Agent:
     """Plans, renders, verifies and refines figures; remembers threads in SQLite.
@@ -27,7 +31,8 @@ class Agent:
         model_path: the InternVL-U checkpoint folder for engine "internvlu" (default IVLU_MODEL).
         prefer: "exact" (hybrid routing) or "native" (the head attempts every step; exact is the fallback).
         device / dtype: where the model runs (default cuda + bfloat16 when present, else cpu + float32).
-        engine_options: more InternVLUEngine arguments (plan_retries, think_tokens, size, steps, …).
+        engine_options: more options of engine "internvlu": timeout_s (the engine's), and plan_retries,
+            think_tokens, plan_tokens, size, steps (its planner's).
         checkpointer: any LangGraph checkpoint saver (e.g. a Postgres one); the caller owns and closes it.
             Default: SQLite at <home>/checkpoints.sqlite.
     """
@@ -46,16 +51,21 @@ class Agent:
             raise IvluError("--prefer native needs a model engine.", "--engine internvlu --model PATH",
                             "add --engine internvlu, or drop --prefer native")
         if engine == "internvlu":
-            from .model.internvlu_engine import check_model_folder
+            from .model.engine import check_model_folder
 
             model_path = check_model_folder(model_path or os.environ.get("IVLU_MODEL"))
+        options = dict(engine_options or {})
+        unknown = sorted(set(options) - set(ENGINE_OPTIONS) - set(PLANNER_OPTIONS))
+        if unknown:
+            raise IvluError(f"Unknown engine option(s) {', '.join(unknown)}.",
+                            "some of: " + ", ".join([*ENGINE_OPTIONS, *PLANNER_OPTIONS]), "drop or rename them")
         if not 0 <= max_refinements <= 10:
             raise IvluError(f"max_refinements={max_refinements}", "0 to 10", "pick a smaller budget")
         from langgraph.checkpoint.sqlite import SqliteSaver
 
         from .graph.build import build_graph
         from .graph.nodes import Services
-        from .model.symbolic import SymbolicPlanner
+        from .planning.symbolic import SymbolicPlanner
         from .worker import WorkerPool
 
         self.home = Path(home).resolve() if home else default_home()
@@ -67,17 +77,21 @@ class Agent:
         self.store = ArtifactStore(self.home)
         self.store.sweep()  # a run killed mid-write leaves a temporary file; never an artifact
         self.workers = WorkerPool(size=workers)
-        services = Services(self.store, self.workers, None, max_refinements)
+        symbolic = SymbolicPlanner(describe=self._describe, call=self.workers.call)
+        self.engine = None  # the one door to the model's head (engine "internvlu")
+        self.planner = symbolic
         if engine == "internvlu":
-            from .model.internvlu_engine import InternVLUEngine
+            from .model.engine import InternVLUEngine
+            from .planning.model import ModelPlanner
 
-            self.engine = InternVLUEngine(model_path, describe=self._describe, call=self.workers.call,
-                                          store_root=self.home, device=device, dtype=dtype, prefer=prefer,
-                                          max_refinements=max_refinements, **(engine_options or {}))
-            services.model_workers, services.model_context = self.engine.model_workers, self.engine.context
-        else:
-            self.engine = SymbolicPlanner(describe=self._describe, call=self.workers.call)
-        services.engine = self.engine
+            self.engine = InternVLUEngine(model_path, device=device, dtype=dtype,
+                                          **{k: v for k, v in options.items() if k in ENGINE_OPTIONS})
+            planner_options = {PLANNER_OPTIONS[k]: v for k, v in options.items() if k in PLANNER_OPTIONS}
+            self.planner = ModelPlanner(self.engine, symbolic, describe=self._describe, prefer=prefer,
+                                        max_refinements=max_refinements, store_root=str(self.home),
+                                        **planner_options)
+        services = Services(store=self.store, workers=self.workers, planner=self.planner, engine=self.engine,
+                            max_refinements=max_refinements)
         self._db = None
         if checkpointer is None:
             self._db = sqlite3.connect(self.home / "checkpoints.sqlite", check_same_thread=False)
@@ -86,7 +100,7 @@ class Agent:
         self.graph = build_graph(services, self.checkpointer)
 
     def _describe(self, smiles: str) -> dict:
-        return self.workers.call("ivlu_agent.chem:describe", smiles, timeout_s=30)
+        return self.workers.call("ivlu_agent.tools.common.chem:describe", smiles, timeout_s=30)
 
     # -- public API ----------------------------------------------------------------------------------
 
@@ -128,7 +142,7 @@ class Agent:
 
     def close(self) -> None:
         self.workers.close()
-        if hasattr(self.engine, "close"):
+        if self.engine is not None:
             self.engine.close()
         if self._db is not None:
             self._db.close()

@@ -43,18 +43,11 @@ def parser() -> argparse.ArgumentParser:
     verify = sub.add_parser("verify", help="verify any image against what it should show")
     verify.add_argument("image", help="the image to check (PNG/JPEG)")
     target = verify.add_mutually_exclusive_group(required=True)  # one per kind of figure
-    target.add_argument("--molecule", help="compound name or SMILES the image should show")
-    target.add_argument("--cad", help="the part in words, e.g. 'a 60x40x8 mm plate with two 6 mm holes 40 mm apart'")
-    target.add_argument("--equation", metavar="LATEX",
-                        help="the formula the image should show, in LaTeX, e.g. 'a^{2} + b^{2} = c^{2}'")
-    target.add_argument("--text", metavar="STRING", action="append",
-                        help="text the image must show, read back by OCR; repeat for several strings")
-    target.add_argument("--plot", metavar="REQUEST",
-                        help="the plot in words, e.g. 'plot sin(x)/x from -10 to 10'; OCR reads its labels")
-    target.add_argument("--diagram", metavar="REQUEST",
-                        help="the diagram in words, e.g. 'flowchart of binary search'; OCR reads its node labels")
-    verify.add_argument("--view", help="with --cad: the view shown (front, top, right, left, bottom, back, iso, "
-                                       "'rotated 30 about z')")
+    for check in _verify_checks():
+        target.add_argument(check.flag, metavar=check.metavar, help=check.help,
+                            action="append" if check.repeatable else "store")
+        for flag, help in check.options:
+            verify.add_argument(flag, help=help)
     verify.add_argument("--json", action="store_true")
     return p
 
@@ -137,34 +130,28 @@ def _summary(result) -> None:
         print(f"report: {os.path.join(result.out_dir, 'report.md')}")
 
 
+def _verify_checks() -> list:
+    """Each kind's `ivlu verify` option (its spec's `cli`), in registry order."""
+    from .tools import SPECS
+
+    return [spec.cli for spec in SPECS if spec.cli is not None]
+
+
 def cmd_verify(args) -> int:
     from .errors import IvluError
-    from .worker import WorkerPool
+    from .worker import WorkerPool, resolve
 
     if not os.path.isfile(args.image):
         raise IvluError(f"Image {args.image} does not exist.", "a path to a PNG or JPEG file", "check the path")
-    cad = _cad_target(args.cad, args.view) if getattr(args, "cad", None) is not None else None
+    check = next(c for c in _verify_checks() if getattr(args, _dest(c.flag)) is not None)
+    options = {_dest(flag): getattr(args, _dest(flag)) for c in _verify_checks() for flag, _ in c.options}
+    kind = check.flag.lstrip("-")
     with WorkerPool(size=1) as workers:
-        if getattr(args, "equation", None) is not None:
-            verdicts = workers.call("ivlu_agent.tools.verify_equation:verify_equation_image",
-                                    os.path.abspath(args.image), args.equation)
-        elif getattr(args, "text", None) is not None:
-            verdicts = workers.call("ivlu_agent.tools.verify_text:verify_text_image",
-                                    os.path.abspath(args.image), args.text)
-        elif cad is not None:
-            verdicts = workers.call("ivlu_agent.tools.verify_cad:verify_cad_image", os.path.abspath(args.image), *cad)
-        elif getattr(args, "plot", None) is not None or getattr(args, "diagram", None) is not None:
-            kind, spec = _labelled_target(args.plot, args.diagram)
-            verdicts = workers.call(f"ivlu_agent.tools.verify_{kind}:verify_{kind}_image",
-                                    os.path.abspath(args.image), spec)
-            if not verdicts:
-                raise IvluError(f"The {kind} asked for has no text to look for in an image.",
-                                f"a {kind} with labels (a title, axis labels, categories or node names)",
-                                "add the labels to the request")
-        else:
-            facts = workers.call("ivlu_agent.chem:describe", _target_smiles(args.molecule))
-            verdicts = workers.call("ivlu_agent.tools.verify_molecule:verify_molecule_image",
-                                    os.path.abspath(args.image), facts["smiles"])
+        target, extra = resolve(check.target)(getattr(args, _dest(check.flag)), options, workers.call)
+        verdicts = workers.call(target, os.path.abspath(args.image), *extra)
+    if not verdicts:
+        raise IvluError(f"The {kind} asked for has no text to look for in an image.", check.empty or
+                        f"a {kind} with something to check", "add the labels to the request")
     passed = all(v["passed"] for v in verdicts)
     if args.json:
         print(json.dumps({"passed": passed, "verdicts": verdicts}, indent=2))
@@ -174,40 +161,5 @@ def cmd_verify(args) -> int:
     return EXIT_OK if passed else EXIT_UNVERIFIED
 
 
-def _cad_target(text: str, view: str | None) -> tuple[dict, dict]:
-    """The part spec and view for `verify --cad … --view …`, parsed here (no CAD kernel needed)."""
-    from .errors import IvluError
-    from .model.rules.cad import plan_part, view_from_text
-
-    if not view:
-        raise IvluError("--cad needs --view.", "the view the image shows, e.g. --view front", "add --view NAME")
-    return plan_part(text).model_dump(mode="json"), view_from_text(view).model_dump(mode="json")
-
-
-def _labelled_target(plot: str | None, diagram: str | None) -> tuple[str, dict]:
-    """The spec for `verify --plot …` or `--diagram …`, planned by the same rule as `ivlu run`."""
-    from pydantic import ValidationError
-
-    from .errors import IvluError, validation_problems
-    from .model.rules.diagram import DiagramRule
-    from .model.rules.plot import PlotRule
-
-    kind, text = ("plot", plot) if plot is not None else ("diagram", diagram)
-    try:
-        spec = PlotRule().build(text) if kind == "plot" else DiagramRule().build(text)[0]
-    except ValidationError as e:
-        raise IvluError(f"The {kind} {text!r} is out of bounds: " + validation_problems(e),
-                        "values inside the documented limits", "change the sizes or counts") from None
-    return kind, spec.model_dump(mode="json")
-
-
-def _target_smiles(text: str) -> str:
-    """A compound name from the table, else the text itself as a SMILES."""
-    from .chem import compounds, lookup_compound
-
-    key = " ".join(text.lower().split())
-    if key in compounds():
-        return compounds()[key].smiles
-    if " " in key or (text.isalpha() and text.islower() and len(text) > 3):
-        return lookup_compound(text).smiles  # raises with the closest names
-    return text
+def _dest(flag: str) -> str:
+    return flag.lstrip("-").replace("-", "_")

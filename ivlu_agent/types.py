@@ -1,6 +1,7 @@
 """Core result types shared by the graph, the CLI and the Python API.
 
-Specs (what to draw) live in `ivlu_agent.specs`; these are the records of what happened.
+Specs (what to draw) live with their kinds in `ivlu_agent.tools`; these are the records of what happened,
+and what the model's head hands back.
 """
 
 from __future__ import annotations
@@ -32,6 +33,22 @@ class Verdict(BaseModel):
     checked: str = Field(default="", description="What was compared, in words.")
     message: str = Field(default="", description="What is wrong and what to do about it, for a person.")
     details: dict[str, Any] = Field(default_factory=dict, description="Machine-readable facts (InChIKeys, counts…).")
+
+
+class HeadImage(BaseModel):
+    """An image drawn or edited by the model's head, as the engine hands it back."""
+
+    png: bytes = Field(description="The image, PNG-encoded.")
+    meta: dict[str, Any] = Field(default_factory=dict,
+                                 description="Facts of the call: mode, prompt, seed, model seconds, thoughts.")
+
+
+class JudgeAnswer(BaseModel):
+    """The judge's answer to one yes/no question about an image."""
+
+    question: str = Field(max_length=400, description="The question as asked.")
+    answer: Literal["yes", "no"] = Field(description="'yes' when the image meets the point.")
+    rationale: str = Field(default="", max_length=400, description="Why, in a sentence (the model's words).")
 
 
 StepStatus = Literal["pending", "verified", "unverified", "failed"]

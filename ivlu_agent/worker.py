@@ -44,6 +44,12 @@ def _exit_with_parent(poll_s: float = 1.0) -> None:
     threading.Thread(target=watch, name="ivlu-parent-watch", daemon=True).start()
 
 
+def resolve(target: str):
+    """The function a "module:function" name points to (imported on first use)."""
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
 def _serve(conn, memory_mb: int, threads: int = 1) -> None:
     """The child's loop: receive (target, args, kwargs), send back ('ok', value) or ('err', ...)."""
     _exit_with_parent()
@@ -60,8 +66,7 @@ def _serve(conn, memory_mb: int, threads: int = 1) -> None:
         except (EOFError, OSError):
             return
         try:
-            module, _, name = target.partition(":")
-            func = getattr(importlib.import_module(module), name)
+            func = resolve(target)
             started = time.perf_counter()
             value = func(*args, **kwargs)
             conn.send(("ok", (value, time.perf_counter() - started)))

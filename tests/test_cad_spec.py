@@ -7,8 +7,8 @@ import sys
 import pytest
 
 from ivlu_agent.errors import IvluError
-from ivlu_agent.specs import KINDS, parse_step
-from ivlu_agent.specs.cad import (
+from ivlu_agent.tools import KINDS, parse_step
+from ivlu_agent.tools.cad.spec import (
     CadSpec,
     View,
     expected_bbox,
@@ -137,6 +137,6 @@ def test_refine_redraws_for_raster_failures_only():
 
 
 def test_spec_module_does_not_import_cadquery():
-    code = "import sys, ivlu_agent.specs.cad, ivlu_agent.model.rules.cad; print('cadquery' in sys.modules)"
+    code = "import sys, ivlu_agent.tools.cad.spec, ivlu_agent.tools.cad.rule; print('cadquery' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"

@@ -1,7 +1,7 @@
 import pytest
 
-from ivlu_agent.chem import MAX_HEAVY_ATOMS, describe, lookup_compound, lookup_group
 from ivlu_agent.errors import IvluError
+from ivlu_agent.tools.common.chem import MAX_HEAVY_ATOMS, describe, lookup_compound, lookup_group
 
 
 def test_describe_canonicalises_and_counts_groups():

@@ -49,7 +49,7 @@ def test_bad_input_exits_2_without_traceback(tmp_path, args, message):
 
 
 def test_verify_any_image(tmp_path):
-    from ivlu_agent.tools.render_molecule import render_molecule
+    from ivlu_agent.tools.molecule.render import render_molecule
 
     png = tmp_path / "aspirin.png"
     png.write_bytes(render_molecule({"kind": "molecule", "smiles": "CC(=O)Oc1ccccc1C(=O)O"})["files"][0]["data"])

@@ -5,9 +5,9 @@ import io
 import cairosvg
 from PIL import Image
 
-from ivlu_agent.tools.compose_figure import compose_figure
-from ivlu_agent.tools.render_molecule import render_molecule
-from ivlu_agent.tools.render_reaction import render_reaction
+from ivlu_agent.tools.common.compose import compose_figure
+from ivlu_agent.tools.molecule.render import render_molecule
+from ivlu_agent.tools.reaction.render import render_reaction
 
 
 def write(tmp_path, out, prefix):

@@ -8,10 +8,10 @@ from conftest import ivlu
 from pydantic import ValidationError
 
 from ivlu_agent.errors import IvluError
-from ivlu_agent.model.rules.diagram import DiagramRule, algorithms
-from ivlu_agent.specs.diagram import DiagramSpec, find_cycle
-from ivlu_agent.tools.render_diagram import check_dot, render_diagram, to_dot
-from ivlu_agent.tools.verify_diagram import verify_diagram
+from ivlu_agent.tools.diagram.render import check_dot, render_diagram, to_dot
+from ivlu_agent.tools.diagram.rule import DiagramRule, algorithms
+from ivlu_agent.tools.diagram.spec import DiagramSpec, find_cycle
+from ivlu_agent.tools.diagram.verify import verify_diagram
 
 
 def render_and_verify(tmp_path, spec: dict, drawn: dict | None = None, edit=None) -> dict[str, dict]:
@@ -55,9 +55,9 @@ def test_spec_refuses_labels_that_try_dot_syntax(label):
 
 def test_escaping_still_holds_for_a_spec_that_skipped_validation(tmp_path):
     """Defence in depth: model_construct bypasses the spec's refusal, and the DOT is still safe."""
-    from ivlu_agent.specs.diagram import Edge, Node
-    from ivlu_agent.tools.render_diagram import run_graphviz
-    from ivlu_agent.tools.verify_diagram import check_safety, read_svg
+    from ivlu_agent.tools.diagram.render import run_graphviz
+    from ivlu_agent.tools.diagram.spec import Edge, Node
+    from ivlu_agent.tools.diagram.verify import check_safety, read_svg
 
     labels = HOSTILE + LEGIT
     nodes = [Node.model_construct(id=f"n{i}", label=label, shape="box", cluster="") for i, label in enumerate(labels)]
@@ -152,7 +152,7 @@ def test_rule_rejects_bad_diagrams_clearly(text, problem):
 
 def test_braces_elsewhere_in_a_mixed_request_do_not_block_the_diagram(workers):
     """The whole-text DOT check must not swallow another clause's LaTeX: the request is still split."""
-    from ivlu_agent.model.symbolic import SymbolicPlanner
+    from ivlu_agent.planning.symbolic import SymbolicPlanner
 
     planner = SymbolicPlanner(describe=lambda smiles: pytest.fail(f"no molecule expected, got {smiles!r}"),
                               call=workers.call)
@@ -223,7 +223,7 @@ def test_two_clusters_are_drawn_around_their_nodes_and_verified(tmp_path):
     verdicts = render_and_verify(tmp_path, CLUSTERED)
     assert all(v["passed"] for v in verdicts.values()), verdicts
     assert {"diagram.safety", "diagram.graph", "diagram.acyclic", "diagram.counts", "diagram.ocr"} <= set(verdicts)
-    from ivlu_agent.tools.verify_diagram import read_svg
+    from ivlu_agent.tools.diagram.verify import read_svg
 
     drawn = read_svg(str(tmp_path / "main.svg"))
     assert [label for label, _ in drawn.clusters.values()] == ["Client side", "Server side"]
@@ -287,7 +287,7 @@ def test_ocr_finds_single_letters_and_misses_an_erased_label(tmp_path):
 
         from PIL import Image, ImageDraw
 
-        from ivlu_agent.tools.verify_diagram import _px_box, read_svg
+        from ivlu_agent.tools.diagram.verify import _px_box, read_svg
 
         drawn = read_svg(str(tmp_path / "main.svg"))
         node = next(n for n in drawn.nodes.values() if n.label == "C")
@@ -333,7 +333,7 @@ def test_cli_bad_diagram_exits_2(tmp_path, request_text, message):
 
 
 def test_any_diagram_image_is_checked_by_its_node_labels_and_the_cli_verifies_one(tmp_path):
-    from ivlu_agent.tools.verify_diagram import verify_diagram_image
+    from ivlu_agent.tools.diagram.verify import verify_diagram_image
 
     request = "state machine: idle -coin-> ready, ready -push-> idle"
     spec = planned(request)

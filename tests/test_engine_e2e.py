@@ -15,8 +15,8 @@ from conftest import FIXTURES
 from pydantic import ValidationError
 
 from ivlu_agent import Agent
-from ivlu_agent.model.planner import model_schema
-from ivlu_agent.specs import Plan
+from ivlu_agent.planning.model import model_schema
+from ivlu_agent.tools import Plan
 
 CHECKPOINT = FIXTURES / "checkpoint"
 FAST = {"size": 64, "steps": 2, "think_tokens": 32, "plan_tokens": 200}
@@ -36,7 +36,7 @@ def native(tmp_path_factory):
 
 def test_the_model_writes_schema_valid_plans(native):
     agent, result, _ = native
-    attempts = agent.engine.planner.last["attempts"]
+    attempts = agent.planner.last["attempts"]
     assert len(attempts) == 3  # 1 + plan_retries, each rejected on meaning, not on form
     for a in attempts:
         value = json.loads(a["json"])  # every plan parses ...
@@ -96,7 +96,7 @@ def test_the_report_shows_every_attempt(native):
 
 def test_the_model_loaded_once_and_stays_warm(native):
     agent, _, _ = native
-    stats = agent.engine._call("worker_stats")
+    stats = agent.engine.stats()
     assert stats["loads"] == 1
 
 

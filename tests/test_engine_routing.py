@@ -12,11 +12,12 @@ import json
 import pytest
 
 from ivlu_agent.errors import IvluError
-from ivlu_agent.model.planner import ModelPlanner, model_schema
-from ivlu_agent.model.routing import route
-from ivlu_agent.model.symbolic import SymbolicPlanner
-from ivlu_agent.specs import MoleculeSpec, Plan
-from ivlu_agent.specs.generate import GenerateSpec
+from ivlu_agent.planning.model import ModelPlanner, model_schema
+from ivlu_agent.planning.routing import route
+from ivlu_agent.planning.symbolic import SymbolicPlanner
+from ivlu_agent.tools import Plan
+from ivlu_agent.tools.generate.spec import GenerateSpec
+from ivlu_agent.tools.molecule.spec import MoleculeSpec
 from ivlu_agent.types import Verdict
 
 CAFFEINE = "Cn1c(=O)c2c(ncn2C)n(C)c1=O"
@@ -42,7 +43,7 @@ class ScriptedModel:
 
 @pytest.fixture
 def planner_for(workers):
-    describe = lambda smiles: workers.call("ivlu_agent.chem:describe", smiles, timeout_s=30)
+    describe = lambda smiles: workers.call("ivlu_agent.tools.common.chem:describe", smiles, timeout_s=30)
 
     def make(*plans, prefer="exact", **kw):
         model = ScriptedModel(*plans, **kw)
@@ -138,7 +139,7 @@ def test_model_schema_hides_what_code_fills_and_tightens_bounds():
 
 @pytest.fixture
 def symbolic(workers):
-    return SymbolicPlanner(describe=lambda s: workers.call("ivlu_agent.chem:describe", s, timeout_s=30),
+    return SymbolicPlanner(describe=lambda s: workers.call("ivlu_agent.tools.common.chem:describe", s, timeout_s=30),
                            call=workers.call)
 
 
@@ -194,7 +195,7 @@ def test_a_failed_judge_becomes_a_revised_prompt_then_the_exact_fallback():
 def test_ocr_reports_misspellings_it_can_correct(tmp_path):
     from PIL import Image, ImageDraw, ImageFont
 
-    from ivlu_agent.tools.verify_generate import check_words
+    from ivlu_agent.tools.common.head import check_words
 
     image = Image.new("RGB", (420, 120), "white")
     font = ImageFont.truetype("DejaVuSans.ttf", 64)
@@ -205,11 +206,11 @@ def test_ocr_reports_misspellings_it_can_correct(tmp_path):
     assert check_words(str(tmp_path / "poster.png"), ["Quantun"])["passed"]
 
 
-def test_pixel_checks_of_each_exact_kind_reject_noise_and_read_a_clean_image(tmp_path):
+def test_pixel_checks_of_each_exact_kind_reject_noise_and_read_a_clean_image(tmp_path, workers):
     import numpy as np
     from PIL import Image, ImageDraw, ImageFont
 
-    from ivlu_agent.tools.verify_generate import raster_checks
+    from ivlu_agent.tools.common.head import pixel_checks
 
     noise = tmp_path / "noise.png"
     Image.fromarray(np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)).save(noise)
@@ -217,16 +218,16 @@ def test_pixel_checks_of_each_exact_kind_reject_noise_and_read_a_clean_image(tmp
                  "equation": {"kind": "equation", "latex": "E = m c^2"},
                  "text": {"kind": "text", "heading": "Quantum"}}
     for kind, spec in fallbacks.items():
-        verdicts = raster_checks(spec, str(noise))
+        verdicts = pixel_checks(spec, str(noise), workers.call)
         assert verdicts and not all(v["passed"] for v in verdicts), kind
-    from ivlu_agent.model.rules.plot import PlotRule
+    from ivlu_agent.tools.plot.rule import PlotRule
 
     plot = PlotRule().build("bar chart of 2019–2023 sales 3, 5, 4, 6, 8").model_dump(mode="json")
-    (labels,) = raster_checks(plot, str(noise))  # OCR of the plot's labels
+    (labels,) = pixel_checks(plot, str(noise), workers.call)  # OCR of the plot's labels
     assert labels["verifier"] == "plot.ocr" and not labels["passed"]
-    assert raster_checks({"kind": "generate"}, str(noise)) == []  # open imagery: judged by the rubric alone
+    assert pixel_checks({"kind": "generate"}, str(noise), workers.call) == []  # open imagery: judged by the rubric alone
     poster = tmp_path / "poster.png"
     image = Image.new("RGB", (420, 120), "white")
     ImageDraw.Draw(image).text((20, 20), "Quantum", fill="black", font=ImageFont.truetype("DejaVuSans.ttf", 64))
     image.save(poster)
-    assert all(v["passed"] for v in raster_checks(fallbacks["text"], str(poster)))
+    assert all(v["passed"] for v in pixel_checks(fallbacks["text"], str(poster), workers.call))

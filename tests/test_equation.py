@@ -6,18 +6,18 @@ import pytest
 
 from ivlu_agent.cli import main
 from ivlu_agent.errors import IvluError
-from ivlu_agent.model.symbolic import SymbolicPlanner
+from ivlu_agent.planning.symbolic import SymbolicPlanner
 
 
 @pytest.fixture(scope="module")
 def planner(workers):
-    return SymbolicPlanner(describe=lambda s: workers.call("ivlu_agent.chem:describe", s), call=workers.call)
+    return SymbolicPlanner(describe=lambda s: workers.call("ivlu_agent.tools.common.chem:describe", s), call=workers.call)
 
 
 def test_quadratic_formula_end_to_end(agent, tmp_path):
     import sympy
 
-    from ivlu_agent.tools.verify_equation import parse_latex, safe_sympify
+    from ivlu_agent.tools.equation.verify import parse_latex, safe_sympify
 
     result = agent.run("the quadratic formula", out=tmp_path / "out")
     assert result.status == "verified", [v.message for s in result.steps for v in s.verdicts]
@@ -74,7 +74,7 @@ def test_bad_requests_are_clear_errors(planner, request_, message):
 
 
 def test_glyph_failure_enlarges_and_rerenders():
-    from ivlu_agent.specs.equation import EquationSpec
+    from ivlu_agent.tools.equation.spec import EquationSpec
     from ivlu_agent.types import Verdict
 
     spec = EquationSpec(latex="a^{2} + b^{2} = c^{2}")
@@ -85,7 +85,7 @@ def test_glyph_failure_enlarges_and_rerenders():
 
 
 def test_cli_verify_equation(tmp_path, capsys):
-    from ivlu_agent.tools.render_equation import render_equation
+    from ivlu_agent.tools.equation.render import render_equation
 
     png = tmp_path / "pythagoras.png"
     out = render_equation({"kind": "equation", "latex": "a^{2} + b^{2} = c^{2}"})

@@ -2,7 +2,7 @@
 
 from ivlu_agent.graph import nodes
 from ivlu_agent.graph.state import merge_results
-from ivlu_agent.model.symbolic import SymbolicPlanner
+from ivlu_agent.planning.symbolic import SymbolicPlanner
 from ivlu_agent.store import ArtifactStore
 from ivlu_agent.worker import WorkerPool
 
@@ -10,7 +10,8 @@ CAFFEINE = {"kind": "molecule", "id": "s1", "name": "caffeine", "smiles": "Cn1c(
 
 
 def services(tmp_path, pool):
-    return nodes.Services(ArtifactStore(tmp_path), pool, SymbolicPlanner(describe=lambda s: {}), 3)
+    return nodes.Services(store=ArtifactStore(tmp_path), workers=pool, planner=SymbolicPlanner(describe=lambda s: {}),
+                          max_refinements=3)
 
 
 def test_renderer_out_of_memory_becomes_failed_verdict(tmp_path):

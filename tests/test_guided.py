@@ -12,8 +12,8 @@ from conftest import FIXTURES
 from pydantic import ValidationError
 
 from ivlu_agent.model.guided import Vocab, write_json
-from ivlu_agent.model.planner import model_schema
-from ivlu_agent.specs import Plan
+from ivlu_agent.planning.model import model_schema
+from ivlu_agent.tools import Plan
 
 # pydantic error types that mean "the JSON does not fit the schema" (value_error is a custom validator).
 SCHEMA_ERRORS = {"missing", "extra_forbidden", "string_too_long", "string_too_short", "too_long", "too_short",

@@ -17,7 +17,7 @@ from PIL import Image
 from ivlu_agent import Agent, IvluError
 from ivlu_agent.config import ENGINES
 from ivlu_agent.graph import nodes
-from ivlu_agent.model.base import Engine, NeuralEngine
+from ivlu_agent.planning.protocol import NeuralEngine, Planner
 from ivlu_agent.store import ArtifactStore
 
 CHECKPOINT = FIXTURES / "checkpoint"
@@ -90,7 +90,9 @@ def test_symbolic_runs_import_no_model_library(tmp_path):
 
 
 def test_a_neural_step_without_a_model_engine_fails_as_a_verdict(tmp_path, workers):
-    svc = nodes.Services(ArtifactStore(tmp_path), workers, None, 3)
+    from ivlu_agent.planning.symbolic import SymbolicPlanner
+
+    svc = nodes.Services(store=ArtifactStore(tmp_path), workers=workers, planner=SymbolicPlanner(describe=lambda s: {}))
     step = {"kind": "generate", "id": "s1", "prompt": "a corgi"}
     pending = nodes.execute({"step": step}, svc)["pending"]
     assert "needs a model engine" in pending["error"]
@@ -102,26 +104,25 @@ def test_a_neural_step_without_a_model_engine_fails_as_a_verdict(tmp_path, worke
 def engine(tmp_path_factory, workers):
     if not CHECKPOINT.is_dir():
         pytest.skip(f"the tiny InternVL-U fixture is absent ({CHECKPOINT}); set IVLU_FIXTURES")
-    from ivlu_agent.model.internvlu_engine import InternVLUEngine
+    from ivlu_agent.model.engine import InternVLUEngine
 
-    describe = lambda s: workers.call("ivlu_agent.chem:describe", s, timeout_s=30)
-    eng = InternVLUEngine(CHECKPOINT, describe=describe, call=workers.call,
-                          store_root=tmp_path_factory.mktemp("store"), size=64, steps=2)
+    eng = InternVLUEngine(CHECKPOINT)
     yield eng
     eng.close()
 
 
 def test_the_engine_implements_the_protocol(engine):
-    assert isinstance(engine, Engine) and isinstance(engine, NeuralEngine) and engine.name == "internvlu"
+    assert isinstance(engine, NeuralEngine) and not isinstance(engine, Planner) and engine.name == "internvlu"
 
 
 def test_generate_edit_and_judge_on_the_tiny_checkpoint(engine):
-    spec = {"kind": "generate", "prompt": "a red circle", "width": 64, "height": 64, "steps": 2, "seed": 3}
-    png = engine.generate(spec)
+    drawn = engine.generate("a red circle", width=64, height=64, steps=2, seed=3)
+    png = drawn.png
     image = Image.open(io.BytesIO(png))
     assert image.format == "PNG" and image.size == (64, 64)
-    assert engine.generate(spec) == png  # same seed, same pixels
-    edited = engine.edit(png, "make it blue", width=64, height=64, steps=2)
+    assert drawn.meta["seed"] == 3 and drawn.meta["prompt"] == "a red circle"
+    assert engine.generate("a red circle", width=64, height=64, steps=2, seed=3).png == png  # same seed, same pixels
+    edited = engine.edit(png, "make it blue", width=64, height=64, steps=2).png
     assert Image.open(io.BytesIO(edited)).size == (64, 64) and edited != png
     answers = engine.judge(png, ["Is there a circle?", "Is it blue?"])
     assert [a.question for a in answers] == ["Is there a circle?", "Is it blue?"]

@@ -8,10 +8,10 @@ from conftest import ivlu
 from pydantic import ValidationError
 
 from ivlu_agent.errors import IvluError
-from ivlu_agent.model.rules.plot import PlotRule
-from ivlu_agent.specs.plot import PlotSpec
-from ivlu_agent.tools.render_plot import render_plot
-from ivlu_agent.tools.verify_plot import verify_plot
+from ivlu_agent.tools.plot.render import render_plot
+from ivlu_agent.tools.plot.rule import PlotRule
+from ivlu_agent.tools.plot.spec import PlotSpec
+from ivlu_agent.tools.plot.verify import verify_plot
 
 
 def render_and_verify(tmp_path, spec: dict, drawn: dict | None = None, edit_svg=None) -> dict[str, dict]:
@@ -184,8 +184,8 @@ def test_cli_bad_plot_exits_2(tmp_path, request_text, message):
 
 
 def test_mixed_requests_route_each_part_to_its_rule(workers):
-    from ivlu_agent.model.symbolic import SymbolicPlanner
-    from ivlu_agent.specs import KINDS
+    from ivlu_agent.planning.symbolic import SymbolicPlanner
+    from ivlu_agent.tools import KINDS
 
     planner = SymbolicPlanner(describe=lambda smiles: pytest.fail(f"no molecule expected, got {smiles!r}"),
                               call=workers.call)
@@ -206,7 +206,7 @@ def test_mixed_requests_route_each_part_to_its_rule(workers):
 
 
 def test_any_plot_image_is_checked_by_its_labels_and_the_cli_verifies_one(tmp_path):
-    from ivlu_agent.tools.verify_plot import verify_plot_image
+    from ivlu_agent.tools.plot.verify import verify_plot_image
 
     good, bad = tmp_path / "good", tmp_path / "bad"
     for folder, spec in ((good, SALES), (bad, {**SALES, "title": "Sales 2019–2032", "x_label": "Yeat"})):
@@ -228,9 +228,9 @@ def test_any_plot_image_is_checked_by_its_labels_and_the_cli_verifies_one(tmp_pa
 
 
 def test_mixed_requests_in_other_words(workers):
-    from ivlu_agent.model.symbolic import SymbolicPlanner
+    from ivlu_agent.planning.symbolic import SymbolicPlanner
 
-    planner = SymbolicPlanner(describe=lambda s: workers.call("ivlu_agent.chem:describe", s), call=workers.call)
+    planner = SymbolicPlanner(describe=lambda s: workers.call("ivlu_agent.tools.common.chem:describe", s), call=workers.call)
     for request in ("a figure with a plot of sin(x) from -3 to 3 and the quadratic formula",
                     "plot sin(x) from -3 to 3 next to the quadratic formula"):
         plot, equation = planner.plan(request, [], []).steps

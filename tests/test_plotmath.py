@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from ivlu_agent import plotmath
 from ivlu_agent.errors import IvluError
+from ivlu_agent.tools.plot import maths as plotmath
 
 
 @pytest.mark.parametrize("text, sympy_form", [

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ivlu_agent.specs.cad import View, expected_bbox, expected_volume, make_cad_spec
-from ivlu_agent.tools.cad_views import dashes, project
-from ivlu_agent.tools.render_cad import build_part, render_cad
+from ivlu_agent.tools.cad.render import build_part, render_cad
+from ivlu_agent.tools.cad.spec import View, expected_bbox, expected_volume, make_cad_spec
+from ivlu_agent.tools.cad.views import dashes, project
 
 PARTS = {
     "plate": {"part": {"shape": "box", "length": 60, "width": 40, "height": 8},
@@ -171,7 +171,7 @@ def test_bad_spec_inside_the_worker_is_bad_input(workers):
     data = make_cad_spec(**PARTS["plate"]).model_dump(mode="json")
     data["features"][0]["diameter"] = 80  # as a model engine might write it, never validated
     with pytest.raises(IvluError, match="wider than"):
-        workers.call("ivlu_agent.tools.render_cad:render_cad", data, timeout_s=60)
+        workers.call("ivlu_agent.tools.cad.render:render_cad", data, timeout_s=60)
 
 
 def test_a_runaway_render_is_stopped_and_reported(workers):
@@ -179,8 +179,8 @@ def test_a_runaway_render_is_stopped_and_reported(workers):
 
     data = make_cad_spec(**PARTS["six"]).model_dump(mode="json")
     with pytest.raises(RenderError, match="did not finish"):
-        workers.call("ivlu_agent.tools.render_cad:render_cad", data, timeout_s=0.05)
-    assert workers.call("ivlu_agent.tools.render_cad:render_cad", data, timeout_s=120)["files"]  # a fresh worker
+        workers.call("ivlu_agent.tools.cad.render:render_cad", data, timeout_s=0.05)
+    assert workers.call("ivlu_agent.tools.cad.render:render_cad", data, timeout_s=120)["files"]  # a fresh worker
 
 
 def test_run_with_an_impossible_part_exits_2(tmp_path):

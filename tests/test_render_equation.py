@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from ivlu_agent.errors import IvluError
-from ivlu_agent.tools.render_equation import layout, render_equation
+from ivlu_agent.tools.equation.render import layout, render_equation
 
 QUADRATIC = r"x = \frac{-b \pm \sqrt{b^{2} - 4ac}}{2a}"
 

@@ -2,7 +2,7 @@ import io
 
 from PIL import Image
 
-from ivlu_agent.tools.render_molecule import render_molecule
+from ivlu_agent.tools.molecule.render import render_molecule
 
 CAFFEINE = "Cn1cnc2c1c(=O)n(C)c(=O)n2C"
 

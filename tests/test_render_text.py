@@ -6,8 +6,8 @@ import pytest
 from PIL import Image
 
 from ivlu_agent.errors import IvluError
-from ivlu_agent.specs.text import TextSpec
-from ivlu_agent.tools.render_text import fit, fit_check, render_text, runs, tokens, wrap
+from ivlu_agent.tools.text.render import fit, fit_check, render_text, runs, tokens, wrap
+from ivlu_agent.tools.text.spec import TextSpec
 
 
 def lines_of(out):

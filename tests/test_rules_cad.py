@@ -3,8 +3,8 @@
 import pytest
 
 from ivlu_agent.errors import IvluError
-from ivlu_agent.model.rules.cad import CadRule, plan_part, view_from_text
-from ivlu_agent.model.symbolic import SymbolicPlanner
+from ivlu_agent.planning.symbolic import SymbolicPlanner
+from ivlu_agent.tools.cad.rule import CadRule, plan_part, view_from_text
 
 
 def no_describe(smiles):

@@ -1,8 +1,9 @@
 import pytest
 from pydantic import ValidationError
 
-from ivlu_agent.specs import KINDS, Plan, parse_step
-from ivlu_agent.specs.molecule import DEPICTION_LADDER, MoleculeSpec
+from ivlu_agent.tools import KINDS, Plan, parse_step
+from ivlu_agent.tools.common.depict import DEPICTION_LADDER
+from ivlu_agent.tools.molecule.spec import MoleculeSpec
 from ivlu_agent.types import Verdict
 
 

@@ -3,12 +3,12 @@
 import pytest
 
 from ivlu_agent.errors import IvluError
-from ivlu_agent.model.symbolic import SymbolicPlanner
+from ivlu_agent.planning.symbolic import SymbolicPlanner
 
 
 @pytest.fixture(scope="module")
 def planner(workers):
-    return SymbolicPlanner(describe=lambda s: workers.call("ivlu_agent.chem:describe", s), call=workers.call)
+    return SymbolicPlanner(describe=lambda s: workers.call("ivlu_agent.tools.common.chem:describe", s), call=workers.call)
 
 
 def test_two_molecules_with_groups(planner):

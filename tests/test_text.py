@@ -6,12 +6,12 @@ import pytest
 
 from ivlu_agent.cli import main
 from ivlu_agent.errors import IvluError
-from ivlu_agent.model.symbolic import SymbolicPlanner
+from ivlu_agent.planning.symbolic import SymbolicPlanner
 
 
 @pytest.fixture(scope="module")
 def planner(workers):
-    return SymbolicPlanner(describe=lambda s: workers.call("ivlu_agent.chem:describe", s), call=workers.call)
+    return SymbolicPlanner(describe=lambda s: workers.call("ivlu_agent.tools.common.chem:describe", s), call=workers.call)
 
 
 def test_poster_end_to_end(agent, tmp_path):
@@ -49,7 +49,7 @@ def test_too_long_for_any_canvas(planner):
 
 
 def test_cli(tmp_path, capsys):
-    from ivlu_agent.tools.render_text import render_text
+    from ivlu_agent.tools.text.render import render_text
 
     png = tmp_path / "label.png"
     out = render_text({"kind": "text", "layout": "label", "heading": "Mitochondrion"})

@@ -8,16 +8,16 @@ import pytest
 from conftest import ivlu
 from PIL import Image
 
-from ivlu_agent.specs.cad import View, make_cad_spec
-from ivlu_agent.tools.cad_views import project
-from ivlu_agent.tools.render_cad import build_part, draw_view, render_cad
-from ivlu_agent.tools.verify_cad import (
+from ivlu_agent.tools.cad.render import build_part, draw_view, render_cad
+from ivlu_agent.tools.cad.spec import View, make_cad_spec
+from ivlu_agent.tools.cad.verify import (
     check_part,
     check_sheet_labels,
     check_sheet_views,
     compare_view,
     verify_cad,
 )
+from ivlu_agent.tools.cad.views import project
 
 PLATE = {"shape": "box", "length": 60, "width": 40, "height": 10}
 HOLES = [{"type": "hole", "diameter": 8, "at": (-15, 8)}, {"type": "hole", "diameter": 5, "at": (18, -6)}]
@@ -25,7 +25,7 @@ REQUEST = "a 60 x 40 x 10 mm plate with a 8 mm hole at (-15, 8) and a 5 mm hole 
 
 
 def ink(png: bytes) -> np.ndarray:
-    from ivlu_agent.tools.verify_cad import read_ink
+    from ivlu_agent.tools.cad.verify import read_ink
 
     path = io.BytesIO(png)
     path.name = "x.png"
@@ -107,8 +107,8 @@ def test_defects_are_caught():
 
 def flat_picture(spec, name: str, flip: bool = False) -> tuple[np.ndarray, bool]:
     """A filled silhouette in grey (no lines at all), as an image generator might draw the part."""
-    from ivlu_agent.tools.cad_views import fill_triangles
-    from ivlu_agent.tools.verify_cad import read_picture
+    from ivlu_agent.tools.cad.verify import read_picture
+    from ivlu_agent.tools.cad.views import fill_triangles
 
     proj = project(build_part(spec), View(name=name), mesh=True)
     u0, v0, u1, v1 = proj.bounds()
@@ -193,6 +193,6 @@ def test_cli_bad_input_exits_2(rendered, tmp_path, args, message):
 
 def test_image_check_runs_in_the_worker(workers, rendered):
     spec, files, _ = rendered
-    verdicts = workers.call("ivlu_agent.tools.verify_cad:verify_cad_image", files["iso.png"],
+    verdicts = workers.call("ivlu_agent.tools.cad.verify:verify_cad_image", files["iso.png"],
                             spec.model_dump(mode="json"), {"name": "iso"})
     assert verdicts[0]["passed"] and verdicts[0]["verifier"] == "cad.view.iso"

@@ -3,8 +3,8 @@
 import pytest
 
 from ivlu_agent.errors import IvluError
-from ivlu_agent.tools.render_equation import render_equation
-from ivlu_agent.tools.verify_equation import (
+from ivlu_agent.tools.equation.render import render_equation
+from ivlu_agent.tools.equation.verify import (
     parse_latex,
     plain_to_latex,
     plan_equation,

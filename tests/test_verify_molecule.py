@@ -2,8 +2,8 @@ import io
 
 from PIL import Image
 
-from ivlu_agent.tools.render_molecule import render_molecule
-from ivlu_agent.tools.verify_molecule import verify_molecule, verify_molecule_image
+from ivlu_agent.tools.molecule.render import render_molecule
+from ivlu_agent.tools.molecule.verify import verify_molecule, verify_molecule_image
 
 CAFFEINE = "Cn1cnc2c1c(=O)n(C)c(=O)n2C"
 ASPIRIN = "CC(=O)Oc1ccccc1C(=O)O"

@@ -2,8 +2,9 @@
 
 import pytest
 
-from ivlu_agent.tools.render_text import render_text
-from ivlu_agent.tools.verify_text import edit_distance, normalise, verify_text, verify_text_image, words_of
+from ivlu_agent.tools.common.readback import edit_distance, normalise, verify_text_image, words_of
+from ivlu_agent.tools.text.render import render_text
+from ivlu_agent.tools.text.verify import verify_text
 
 POSTER = {"kind": "text", "layout": "poster", "heading": "Photosynthesis",
           "subheading": "How plants turn light into sugar"}

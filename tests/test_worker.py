@@ -7,7 +7,7 @@ from ivlu_agent.worker import WorkerPool
 
 
 def test_call_returns_value(workers):
-    facts = workers.call("ivlu_agent.chem:describe", "Cn1cnc2c1c(=O)n(C)c(=O)n2C")
+    facts = workers.call("ivlu_agent.tools.common.chem:describe", "Cn1cnc2c1c(=O)n(C)c(=O)n2C")
     assert facts["formula"] == "C8H10N4O2"
     assert facts["inchikey"] == "RYYVLZVUVIJVGH-UHFFFAOYSA-N"
 
@@ -34,7 +34,7 @@ def test_memory_limit():
 
 def test_bad_input_comes_back_as_ivlu_error(workers):
     with pytest.raises(IvluError, match="Invalid SMILES"):
-        workers.call("ivlu_agent.chem:describe", "C1CC(")
+        workers.call("ivlu_agent.tools.common.chem:describe", "C1CC(")
 
 
 def test_renderer_workers_get_one_thread_and_the_model_worker_all_cores(monkeypatch):

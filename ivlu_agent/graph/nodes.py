@@ -8,46 +8,42 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from langgraph.config import get_stream_writer
 from langgraph.types import Send
 
 from ..errors import IvluError, RenderError
-from ..specs import KINDS, Plan, parse_step
+from ..planning.protocol import NeuralEngine, Planner
 from ..store import ArtifactStore
+from ..tools import KINDS, Plan, StepSpec, parse_step
 from ..types import ArtifactRef, Attempt, StepResult, Verdict
-from ..worker import WorkerPool
+from ..worker import WorkerPool, resolve
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Services:
-    """What nodes need besides state. Not checkpointed: rebuilt by the Agent on every start."""
+    """What nodes need besides state, built whole by the Agent before the graph. Never checkpointed."""
 
-    store: ArtifactStore
-    workers: WorkerPool
-    engine: Any  # an ivlu_agent.model.base.Engine
+    store: ArtifactStore  # files; state holds references to them only
+    workers: WorkerPool  # isolated processes for every renderer and verifier of the exact kinds
+    planner: Planner  # symbolic, or the model's planner
+    engine: NeuralEngine | None = None  # the one door to the model's head; None when the agent has no model
     max_refinements: int = 3
-    model_workers: WorkerPool | None = None  # the one warm process holding the model (neural kinds)
-    model_context: dict | None = None  # what neural renderers/verifiers take: model path, device, store root
 
-    def pool_for(self, spec) -> tuple[WorkerPool, tuple]:
-        """Where a spec's renderer and verifier run, and the extra arguments they take: specs with
-        `needs_model` run in the model worker and also receive `model_context`."""
-        if not getattr(spec, "needs_model", False):
-            return self.workers, ()
-        if self.model_workers is None or self.model_context is None:
+    def head(self, spec: StepSpec) -> NeuralEngine:
+        """The engine for a step that the model's head draws; a clear error when the agent has none."""
+        if self.engine is None:
             raise IvluError(f"Step {spec.id} ({spec.kind}) needs a model engine.",
                             "an agent started with engine='internvlu' and a model folder",
                             "run with --engine internvlu --model PATH (or set IVLU_MODEL)")
-        return self.model_workers, (self.model_context,)
+        return self.engine
 
 
 # -- the run ---------------------------------------------------------------------------------------
 
 
 def plan(state: dict, services: Services) -> dict:
-    """Ask the engine for a plan; archive the previous turn in `history`."""
+    """Ask the planner for a plan; archive the previous turn in `history`."""
     started = time.perf_counter()
     history = list(state.get("history", []))
     archived: list[dict] = []
@@ -56,7 +52,7 @@ def plan(state: dict, services: Services) -> dict:
                      "plan": state["plan"], "results": state.get("results", {}),
                      "figure": state.get("figure")}]
     images = [ArtifactRef.model_validate(i) for i in state.get("images", [])]
-    result: Plan = services.engine.plan(state["request"], images, history + archived)
+    result: Plan = services.planner.plan(state["request"], images, history + archived)
     ids = set()
     for i, step in enumerate(result.steps, start=1):
         step.id = step.id if step.id and step.id not in ids else f"s{i}"
@@ -80,7 +76,7 @@ def gather(state: dict) -> dict:
 
 def compose(state: dict, services: Services) -> dict:
     """Lay out every rendered panel of this turn into figure.png (and figure.svg)."""
-    from ..tools.compose_figure import compose_figure
+    from ..tools.common.compose import compose_figure
 
     started = time.perf_counter()
     panels = []
@@ -111,12 +107,16 @@ def compose(state: dict, services: Services) -> dict:
 
 
 def execute(state: dict, services: Services) -> dict:
-    """Render the step in the isolated worker and store its files."""
+    """Render the step (in an isolated worker, or through the engine for the head's kinds); store its files."""
     spec = parse_step(state["step"])
+    data = spec.model_dump(mode="json")
     try:
-        pool, extra = services.pool_for(spec)
-        out, seconds = pool.call_timed(spec.renderer, spec.model_dump(mode="json"), *extra,
-                                       timeout_s=spec.render_timeout_s())
+        if spec.needs_model:  # in this process: the engine's own worker holds the model
+            started = time.perf_counter()
+            out = resolve(spec.renderer)(data, services.head(spec), services.store)
+            seconds = time.perf_counter() - started
+        else:
+            out, seconds = services.workers.call_timed(spec.renderer, data, timeout_s=spec.render_timeout_s())
     except (RenderError, IvluError) as e:
         return {"pending": {"error": str(e), "render_s": 0.0, "change": state.get("change", "")}}
     refs = [services.store.put(f["data"], f["mime"], f["name"]).model_dump() for f in out["files"]]
@@ -134,10 +134,16 @@ def verify(state: dict, services: Services) -> dict:
                             message=f"Rendering failed: {pending['error']}")]
     else:
         files = {a["name"]: str(services.store.path(a["path"])) for a in pending["artifacts"]}
+        data = spec.model_dump(mode="json")
         try:
-            pool, extra = services.pool_for(spec)
-            raw, seconds = pool.call_timed(spec.verifier, spec.model_dump(mode="json"), files, pending["meta"],
-                                           *extra, timeout_s=spec.render_timeout_s() * 2)
+            if spec.needs_model:  # the judge is the engine's; pixel checks still run in the workers
+                started = time.perf_counter()
+                raw = resolve(spec.verifier)(data, files, pending["meta"], judge=services.head(spec).judge,
+                                             call=services.workers.call, store=services.store)
+                seconds = time.perf_counter() - started
+            else:
+                raw, seconds = services.workers.call_timed(spec.verifier, data, files, pending["meta"],
+                                                           timeout_s=spec.render_timeout_s() * 2)
             verdicts = [Verdict.model_validate(v) for v in raw]
         except (RenderError, IvluError) as e:
             verdicts = [Verdict(verifier=f"{spec.kind}.verify", passed=False, checked="the verifier finished",
@@ -211,7 +217,7 @@ def dispatch(state: dict) -> list[Send] | str:
 
 
 def _needs_model(spec: dict) -> bool:
-    return bool(getattr(KINDS.get(spec.get("kind")), "needs_model", False))
+    return KINDS[spec["kind"]].needs_model
 
 
 def _same_route(attempts: list[dict], spec: dict) -> list[dict]:

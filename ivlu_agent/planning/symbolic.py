@@ -1,0 +1,161 @@
+"""The deterministic planner (engine `symbolic`): rules, tables and no model.
+
+A request is split into clauses ("…, then …", ";", new lines). Each clause goes to the rule
+that claims it (`RULES`: each kind's rule, by priority; ivlu_agent/tools/<kind>/rule.py). A clause that
+no rule claims gets a clear message listing what was understood and what is supported. A clause
+that names nothing new may rework what was drawn before it (a follow-up): the steps planned earlier in
+the same request ("…, then show it rotated 30° about z"), or else, on a thread, the previous turn's.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+from pydantic import ValidationError
+
+from ..errors import IvluError, validation_problems
+from ..tools import RULES, Plan
+from ..tools.base import PlanContext, Rule, StepSpec
+from ..tools.common.prose import QUOTED
+from ..types import ArtifactRef
+
+SUPPORTED = (
+    "equations ('the quadratic formula', 'the derivative of x^3·sin x', 'show that (x^2-1)/(x-1) simplifies to "
+    "x+1', 'integrate x^2 from 0 to 1', 'the equation $E = mc^2$'); text ('a poster titled \"…\" with subtitle "
+    "\"…\"', \"a label 'Mitochondrion'\", \"a panel titled 'Key facts' with text '…'\"); "
+    "molecules by name ('draw caffeine and aspirin') or SMILES ('draw CC(=O)Oc1ccccc1C(=O)O'); "
+    "reaction schemes ('acetic acid + ethanol -> ethyl acetate + water'); "
+    "functional groups to highlight, label or colour ('highlight the carbonyl groups in red'); "
+    "follow-ups, later in the request or on a thread ('now also highlight the hydroxyl groups'); "
+    "CAD parts and their views ('a 60x40x8 mm plate with two 6 mm holes 40 mm apart, front top and right views', "
+    "'cylinder diameter 20 height 30 with an axial 6 mm hole', 'an L bracket 50 by 30 by 5 with a 5 mm hole in "
+    "each leg'; follow-ups 'rotate it 45° about x', 'show the left and back views'); "
+    "function plots ('plot sin(x)/x from -10 to 10') and charts ('bar chart of 2019–2023 sales 3, 5, 4, 6, 8', "
+    "'pie chart of apples 30, bananas 50'); flowcharts ('flowchart of binary search'), binary search trees "
+    "('BST with keys 50, 30, 70, 20'), trees, graphs ('undirected graph A-B, B-C', 'K5') and state machines "
+    "('state machine: idle -coin-> ready, ready -push-> idle')"
+)
+CLAUSE_BREAK = re.compile(r"\s*(?:;|\n|,?\s+\bthen\b|\.\s+(?=[A-Z]))\s*")
+PART_BREAK = re.compile(r"\s*(?:,\s*and\s+|,\s*|\s+and\s+|\s+plus\s+|\s+(?:next to|beside|alongside)\s+)\s*")
+
+
+PROTECTED = re.compile(QUOTED.pattern + r"|\$[^$\n]+\$")  # quoted text and $LaTeX$ are never split
+
+
+def split_outside_quotes(pattern: re.Pattern, text: str) -> list[str]:
+    """pattern.split(text), except inside quoted strings and $…$ (a poster's 'Salt and Pepper. Fresh!')."""
+    spans: list[str] = []
+
+    def hide(m: re.Match) -> str:
+        spans.append(m.group())
+        return f"\0{len(spans) - 1}\0"
+
+    parts = pattern.split(PROTECTED.sub(hide, text))
+    return [re.sub(r"\0(\d+)\0", lambda m: spans[int(m.group(1))], part) for part in parts]
+
+
+class SymbolicPlanner:
+    """Plans by rules. `describe(smiles)` and `call(target, ...)` run native code in the worker."""
+
+    name = "symbolic"
+
+    def __init__(self, describe: Callable[[str], dict], call: Callable[..., Any] | None = None):
+        self.describe = describe
+        self.call = call or self._no_worker
+
+    @staticmethod
+    def _no_worker(target: str, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(f"this planner was built without a worker pool, so it cannot run {target}")
+
+    def plan(self, request: str, images: list[ArtifactRef], history: list[dict[str, Any]]) -> Plan:
+        ctx = PlanContext(describe=self.describe, call=self.call)
+        if images:
+            ctx.notes.append(f"the symbolic engine does not look at images; {len(images)} image(s) were stored "
+                             "with the thread for engines that do")
+        steps: list[StepSpec] = []
+        for clause in self.clauses(" ".join(request.split(" "))):
+            try:
+                planned = self._plan_clause(clause, ctx)
+                if planned is None and steps:  # "…, then show it rotated 30° about z": rework this request's steps
+                    reworked = self._rework(clause, steps, ctx)
+                    if reworked is not None:
+                        steps = reworked
+                        continue
+                if planned is None and history:  # a follow-up on the thread: rework the previous turn's steps
+                    planned = self._follow_up(clause, history[-1]["plan"]["steps"], ctx, same_request=False)
+            except ValidationError as e:
+                raise IvluError(f"The request asks for something out of bounds in {clause!r}: "
+                                + validation_problems(e),
+                                "values inside the documented limits", "change the sizes or counts") from None
+            if planned is None:
+                understood = [f"{s.kind} '{s.caption()}'" for s in steps]
+                raise self._not_understood(clause, understood)
+            steps += planned
+            self._number(steps)  # reworks later in the request find their originals by id
+        return Plan(reasoning="\n".join(ctx.reasoning), steps=steps, notes=ctx.notes)
+
+    @staticmethod
+    def _number(steps: list[StepSpec]) -> None:
+        for i, step in enumerate(steps, start=1):
+            step.id = f"s{i}"
+
+    def _rework(self, clause: str, steps: list[StepSpec], ctx: PlanContext) -> list[StepSpec] | None:
+        """Apply a follow-up clause to the steps planned so far; each rework replaces its original."""
+        reworked = self._follow_up(clause, [s.model_dump(mode="json") for s in steps], ctx, same_request=True)
+        if reworked is None:
+            return None
+        by_id = {s.id: s for s in reworked}
+        return [by_id.get(s.id, s) for s in steps]
+
+    @staticmethod
+    def _follow_up(clause: str, previous: list[dict], ctx: PlanContext, same_request: bool) -> list[StepSpec] | None:
+        for rule in RULES:
+            reworked = rule.follow_up(clause, previous, ctx, same_request=same_request)
+            if reworked:
+                return reworked
+        return None
+
+    @staticmethod
+    def clauses(request: str) -> list[str]:
+        return [c.strip(" .,") for c in split_outside_quotes(CLAUSE_BREAK, request.strip()) if c and c.strip(" .,")]
+
+    def _plan_clause(self, clause: str, ctx: PlanContext) -> list[StepSpec] | None:
+        claimed = [r for r in RULES if r.claims(clause)]
+        if len(claimed) == 1:
+            return claimed[0].plan(clause, ctx)
+        if len(claimed) > 1:
+            # A rule that reads the whole clause as one request (an edge list, a data series) takes it.
+            whole = [r for r in claimed if getattr(r, "owns", None) and r.owns(clause)]
+            if len(whole) == 1:
+                return whole[0].plan(clause, ctx)
+            return self._plan_mixed(clause, ctx)
+        return None
+
+    def _plan_mixed(self, clause: str, ctx: PlanContext) -> list[StepSpec]:
+        """Several rules claim one clause: split it at 'and' / commas and route each part."""
+        parts: list[tuple[Rule | None, str]] = []
+        for part in split_outside_quotes(PART_BREAK, clause):
+            owners = [r for r in RULES if r.claims(part)]
+            owner = owners[0] if owners else None
+            previous = parts[-1][0] if parts else None
+            continues = getattr(previous, "owns", None) and previous.owns(parts[-1][1] + " and " + part)
+            if parts and (owner is None or owner is previous or continues):
+                parts[-1] = (parts[-1][0] or owner, parts[-1][1] + " and " + part)
+            else:
+                parts.append((owner, part))
+        steps: list[StepSpec] = []
+        for owner, text in parts:
+            if owner is None:
+                raise self._not_understood(text)
+            steps += owner.plan(text, ctx)
+        return steps
+
+    @staticmethod
+    def _not_understood(text: str, understood: list[str] | None = None) -> IvluError:
+        return IvluError(
+            f"I could not find anything to draw in {text!r}. "
+            f"Understood: {', '.join(understood) if understood else 'nothing'}. Not understood: {text!r}.",
+            "a request the symbolic planner supports: " + SUPPORTED,
+            "rephrase it as one of the supported kinds, or use a model engine for open imagery",
+        )

@@ -1,0 +1,134 @@
+
+import difflib
+import re
+from functools import lru_cache
+
+from ...errors import IvluError
+from .chem import compounds, groups
+from .colors import NAMED as COLOR_NAMES
+
+ARROWS = re.compile(r"\s*(?:->|→|=>|⟶)(?:\[(?P<cond>[^\]]{0,80})\])?\s*")
+
+
+
+FILLER = set("""
+a an the and or of in on with its their to as for by at from into then now also too please draw show depict
+render make give me display create generate side next each all every both structure structures molecule
+molecules compound compounds formula formulas scheme reaction reactions group groups highlight highlighted
+highlighting highlights label labelled labeled labels labelling labeling mark marked colour color coloured
+colored them it this that these those is are be 2d 2-d picture figure image diagram panel panels
+chemical skeletal well only red blue green orange purple yellow pink cyan teal brown grey gray magenta lime
+what which where plus using use emphasise emphasize outline circle atoms atom bonds bond same again instead
+""".split())
+
+
+
+SMILES_CHARS = re.compile(r"^(?:Cl|Br|[BCNOSPFIH]|[bcnops]|[\[\]()=#@+\-\\/%.0-9])+$")
+
+
+
+CHEMICAL_ENDINGS = ("ine", "ol", "one", "ide", "ate", "ane", "ene", "yne", "acid", "ose", "in", "al", "yl")
+
+
+
+NOT_SMILES = {"NO", "OR", "IN", "ON", "IS", "SO", "OF", "I", "A", "CO", "HI", "OH", "BC"}
+
+
+
+def looks_like_smiles(token: str) -> bool:
+    if len(token) < 2 or not SMILES_CHARS.match(token) or token in NOT_SMILES:
+        return False
+    if not any(ch.isalpha() for ch in token):
+        return False  # '20', '(3)' and '1.5' are numbers, not structures
+    if any(ch in token for ch in "()=#[]@/\\") or any(ch.isdigit() for ch in token):
+        return True
+    return token.isupper() and any(c in token for c in "CN")
+
+
+
+@lru_cache(maxsize=1)
+def _group_regex() -> re.Pattern:
+    keys = sorted(groups(), key=len, reverse=True)
+    return re.compile(r"\b(?P<key>" + "|".join(map(re.escape, keys)) + r")(?:e?s)?(?P<g>\s+groups?)?\b", re.I)
+
+
+
+@lru_cache(maxsize=1)
+def _compound_regex() -> re.Pattern:
+    keys = sorted(compounds(), key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, keys)) + r")(?![\w-])")
+
+
+
+def find_groups(text: str) -> tuple[list[str], dict[str, str], str]:
+    """Functional groups mentioned, their colours, and the text with those mentions blanked."""
+    table = groups()
+    compound_names = compounds()
+    found: list[tuple[int, str]] = []
+    colors: dict[str, str] = {}
+    blanked = text
+    for m in _group_regex().finditer(text):
+        key = m.group("key").lower()
+        if key in compound_names and not m.group("g"):
+            continue  # 'alcohol' alone names ethanol; 'alcohol groups' names hydroxyl
+        name = table[key].name
+        found.append((m.start(), name))
+        color = re.match(r"\s*(?:in|as|to|with)?\s*(\w+)", text[m.end():m.end() + 30].lower())
+        if color and color.group(1) in COLOR_NAMES:
+            colors[name] = color.group(1)
+        blanked = blanked[:m.start()] + " " * (m.end() - m.start()) + blanked[m.end():]
+    return list(dict.fromkeys(name for _, name in sorted(found))), colors, blanked
+
+
+
+def find_molecules(text: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """(name, SMILES) pairs in request order, and the words left over."""
+    table = compounds()
+    spans: list[tuple[int, int, str, str]] = []
+    for m in _compound_regex().finditer(text.lower()):  # the alternation is longest-first
+        c = table[m.group()]
+        spans.append((m.start(), m.end(), c.name, c.smiles))
+    for m in re.finditer(r"\S+", text):
+        token = m.group().strip(",;:.!?'\"")
+        if any(s < m.end() and m.start() < e for s, e, _, _ in spans):
+            continue
+        if looks_like_smiles(token):
+            spans.append((m.start(), m.end(), "", token))
+    spans.sort()
+    rest = text
+    for s, e, _, _ in spans:
+        rest = rest[:s] + " " * (e - s) + rest[e:]
+    leftovers = [w.strip(",;:.!?'\"()") for w in rest.split()]
+    return [(name, smiles) for _, _, name, smiles in spans], [w for w in leftovers if w]
+
+
+
+def reject_unknown_compounds(unknown: list[str], understood: list[str]) -> None:
+    names = sorted({c.name for c in compounds().values()})
+    for word in unknown:
+        close = difflib.get_close_matches(word.lower(), names, n=5, cutoff=0.75)
+        if close or (word.lower().endswith(CHEMICAL_ENDINGS) and len(word) > 4):
+            got = f" I understood: {', '.join(understood)}." if understood else ""
+            raise IvluError(
+                f"Unknown compound name {word!r}.{got}",
+                "a compound from the bundled table or a SMILES string",
+                ("did you mean: " + ", ".join(close) + "?") if close else "write the structure as a SMILES string",
+            )
+
+
+
+LIST_BREAK = re.compile(r",\s+|\s+(?:and|&|plus)\s+", re.I)  # not '+' (charges) nor ',' without a space ('2,4-D')
+
+
+
+def reject_unknown_list_items(text: str, understood: list[str]) -> None:
+    """An item of the molecule list that names no compound ('caffeine and unobtainium') is an error, not a
+    word to ignore: drawing only caffeine and calling the run verified would hide it."""
+    for item in LIST_BREAK.split(text):
+        molecules, leftovers = find_molecules(item)
+        unknown = [w for w in leftovers if w.lower() not in FILLER and not w.isdigit()]
+        if unknown and not molecules:
+            got = f" I understood: {', '.join(understood)}." if understood else ""
+            raise IvluError(f"{item.strip(' ,.;:')!r} is not a compound I know.{got}",
+                            "compound names from the bundled table (data/compounds.tsv) or SMILES strings",
+                            "check the name, write its SMILES, or use a model engine for anything else")

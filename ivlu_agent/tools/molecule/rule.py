@@ -1,0 +1,121 @@
+"""Molecule and reaction rules: compound names, SMILES, highlights, labels, colours, schemes."""
+
+from __future__ import annotations
+
+import re
+
+from ...errors import IvluError
+from ..base import PlanContext
+from ..common.depict import Depiction
+from ..common.names import (
+    ARROWS,
+    CHEMICAL_ENDINGS,
+    FILLER,
+    find_groups,
+    find_molecules,
+    reject_unknown_compounds,
+    reject_unknown_list_items,
+)
+from .spec import MoleculeSpec
+
+
+class MoleculeRule:
+    """'draw caffeine and aspirin, highlight the methyl groups in red', SMILES, follow-ups."""
+
+    name = "molecule"
+    priority = 70  # last: any word may be a compound name
+
+    def claims(self, clause: str) -> bool:
+        if ARROWS.search(clause):
+            return False
+        molecules, leftovers = find_molecules(find_groups(clause)[2])
+        return bool(molecules) or any(
+            w.lower().endswith(CHEMICAL_ENDINGS) and len(w) > 4 and w.lower() not in FILLER for w in leftovers
+        ) and bool(re.search(r"\b(draw|molecule|structure|compound)\b", clause, re.I))
+
+    def plan(self, clause: str, ctx: PlanContext) -> list[MoleculeSpec]:
+        wanted, colors, rest = find_groups(clause)
+        label = bool(re.search(r"\blabel", clause, re.I))
+        size = re.search(r"\b(?:at\s+)?(\d{3,5})\s*(?:px|pixels?)\b", rest, re.I)
+        if size:
+            rest = rest[:size.start()] + " " * (size.end() - size.start()) + rest[size.end():]
+        molecules, leftovers = find_molecules(rest)
+        unknown = [w for w in leftovers if w.lower() not in FILLER and not w.isdigit()]
+        reject_unknown_compounds(unknown, [m[0] or m[1] for m in molecules])
+        reject_unknown_list_items(rest, [m[0] or m[1] for m in molecules])
+        if not molecules:
+            raise IvluError(f"No molecule named in {clause!r}.", "a compound name or a SMILES",
+                            "name the compound, e.g. 'draw caffeine'")
+        if unknown:
+            ctx.notes.append("ignored words: " + ", ".join(unknown))
+        steps, lines = [], []
+        for name, smiles in molecules:
+            facts = ctx.describe(smiles)
+            present = [g for g in wanted if facts["groups"].get(g, 0) > 0]
+            absent = [g for g in wanted if g not in present]
+            shown = name or facts["smiles"]
+            if absent:
+                ctx.notes.append(f"{shown} has no {', '.join(absent)} group")
+            steps.append(MoleculeSpec(
+                name=name, smiles=facts["smiles"], formula=facts["formula"], inchikey=facts["inchikey"],
+                highlight=present, label_groups=label and bool(present),
+                colors={g: c for g, c in colors.items() if g in present},
+                depiction=Depiction(size=int(size.group(1))) if size else Depiction(),
+            ))
+            counts = ", ".join(f"{facts['groups'][g]} {g}" for g in present)
+            lines.append(f"- {shown}: {facts['formula']}" + (f"; highlight {counts}" if counts else ""))
+        missing = [g for g in wanted if not any(g in s.highlight for s in steps)]
+        if missing:
+            raise IvluError(
+                f"None of the molecules has a {', '.join(missing)} group, so there is nothing to highlight.",
+                "functional groups that occur in the requested molecules", "check the group name or the molecules")
+        ctx.reasoning.append(f"Drawing {len(steps)} molecule(s) side by side"
+                             + (f", highlighting {', '.join(wanted)}" if wanted else "")
+                             + (" with labels" if label else "") + ":\n" + "\n".join(lines))
+        return steps
+
+    def follow_up(self, clause: str, previous: list[dict], ctx: PlanContext,
+                  same_request: bool = False) -> list[MoleculeSpec] | None:
+        mols = [s for s in previous if s["kind"] == "molecule"]
+        wanted, colors, rest = find_groups(clause)
+        label = bool(re.search(r"\blabel", clause, re.I))
+        if not mols or find_molecules(rest)[0] or not (wanted or colors or label):
+            return None
+        replace = bool(re.search(r"\b(only|instead)\b", clause, re.I))
+        steps = []
+        for old in mols:
+            spec = MoleculeSpec.model_validate(old)
+            facts = ctx.describe(spec.smiles)
+            keep = [] if replace else spec.highlight
+            highlight = list(dict.fromkeys([*keep, *wanted, *colors]))
+            highlight = [g for g in highlight if facts["groups"].get(g, 0) > 0]
+            for g in wanted:
+                if g not in highlight:
+                    ctx.notes.append(f"{spec.name or spec.smiles} has no {g} group")
+            steps.append(spec.model_copy(update={
+                "highlight": highlight,
+                "colors": {**spec.colors, **{g: c for g, c in colors.items() if g in highlight}},
+                "label_groups": spec.label_groups or (label and bool(highlight)),
+            }))
+        if wanted and not any(g in s.highlight for s in steps for g in wanted):
+            raise IvluError(f"None of the molecules drawn so far has a {', '.join(wanted)} group.",
+                            "a group that occurs in the molecules of this thread", "check the group name")
+        ctx.reasoning.append("Reworking " + ", ".join(s.name or s.smiles for s in steps)
+                             + (f": highlight {', '.join(wanted)}" if wanted else "")
+                             + (f"; colours {colors}" if colors else ""))
+        return steps
+
+
+def verify_target(value: str, options: dict, call) -> tuple[str, list]:
+    """`ivlu verify IMAGE --molecule NAME_OR_SMILES`: a compound from the table, else the text as a SMILES."""
+    from ..common.chem import compounds, lookup_compound
+
+    key = " ".join(value.lower().split())
+    if key in compounds():
+        smiles = compounds()[key].smiles
+    elif " " in key or (value.isalpha() and value.islower() and len(value) > 3):
+        smiles = lookup_compound(value).smiles  # raises with the closest names
+    else:
+        smiles = value
+    facts = call("ivlu_agent.tools.common.chem:describe", smiles)
+    return "ivlu_agent.tools.molecule.verify:verify_molecule_image", [facts["smiles"]]

@@ -1,0 +1,71 @@
+"""Molecule step: a 2-D depiction of one compound, with optional functional-group highlights."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field, field_validator
+
+from ...types import Verdict
+from ..base import CliCheck, ModelCheck, StepSpec
+from ..common.chem import MAX_SMILES_CHARS
+from ..common.depict import COLOR_RE, DEPICTION_LADDER, Depiction
+
+
+class MoleculeSpec(StepSpec):
+    """Draw one molecule."""
+
+    kind: Literal["molecule"] = "molecule"
+    name: str = Field(default="", max_length=120, description="Compound name as requested, '' for a bare SMILES.")
+    smiles: str = Field(min_length=1, max_length=MAX_SMILES_CHARS,
+                        description="Canonical SMILES of the structure to draw.")
+    formula: str = Field(default="", max_length=100, description="Expected molecular formula (Hill notation).")
+    inchikey: str = Field(default="", max_length=27, description="Expected InChIKey of the requested compound.")
+    highlight: list[str] = Field(default_factory=list, max_length=8,
+                                 description="Functional groups to highlight, by name (see functional_groups.tsv).")
+    label_groups: bool = Field(default=False, description="Write each highlighted group's name next to it.")
+    colors: dict[str, str] = Field(default_factory=dict, max_length=8,
+                                   description="Group name → colour ('red' or '#rrggbb'); defaults otherwise.")
+    depiction: Depiction = Field(default_factory=Depiction)
+
+    renderer = "ivlu_agent.tools.molecule.render:render_molecule"
+    verifier = "ivlu_agent.tools.molecule.verify:verify_molecule"
+    pixel_check = "ivlu_agent.tools.molecule.verify:check_pixels"
+    hidden_fields: ClassVar[frozenset[str]] = frozenset({"formula", "inchikey", "depiction"})
+    cli = CliCheck("--molecule", "compound name or SMILES the image should show",
+                   "ivlu_agent.tools.molecule.rule:verify_target")
+
+    @field_validator("colors")
+    @classmethod
+    def _colors_are_names(cls, v: dict[str, str]) -> dict[str, str]:
+        for group, color in v.items():
+            if not COLOR_RE.match(color):
+                raise ValueError(f"colour {color!r} for {group!r} must be a name like 'red' or '#rrggbb'")
+        return v
+
+    def caption(self) -> str:
+        if self.title:
+            return self.title
+        return self.name or self.smiles
+
+    def checked(self, check: ModelCheck) -> "MoleculeSpec":
+        """The model's SMILES parses and is the compound it names; the facts come from RDKit."""
+        facts = check.compound(self.name, self.smiles)
+        return self.model_copy(update={"smiles": facts["smiles"], "formula": facts["formula"],
+                                       "inchikey": facts["inchikey"]})
+
+    def compounds_drawn(self) -> set[str]:
+        return {self.name.lower()}
+
+    def refine(self, verdicts: list[Verdict], attempt: int) -> tuple["MoleculeSpec", str] | None:
+        failed = {v.verifier: v for v in verdicts if not v.passed}
+        identity = failed.get("molecule.identity")
+        if identity and identity.details.get("target_smiles"):
+            fixed = self.model_copy(update={"smiles": identity.details["target_smiles"]})
+            return fixed, "replaced the SMILES with the requested compound's structure"
+        if "molecule.render" in failed or "molecule.osra" in failed or "molecule.highlight" in failed:
+            if attempt - 1 < len(DEPICTION_LADDER):
+                change, words = DEPICTION_LADDER[attempt - 1]
+                depiction = self.depiction.model_copy(update=change)
+                return self.model_copy(update={"depiction": depiction}), f"redrew with {words}"
+        return None

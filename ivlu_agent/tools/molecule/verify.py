@@ -1,0 +1,78 @@
+"""Verify a molecule drawing: identity and groups at the spec level, OSRA read-back at the raster level."""
+
+from __future__ import annotations
+
+from ..common import colors
+from ..common.chem import check_identity, group_atoms
+from ..common.osra import match_structure
+from .spec import MoleculeSpec
+
+
+def check_groups(s: MoleculeSpec, png_path: str | None, meta: dict) -> list[dict]:
+    """Every requested group exists in the molecule, and its atoms are highlighted in the pixels."""
+    if not s.highlight:
+        return []
+    import numpy as np
+    from PIL import Image
+    from rdkit import Chem
+
+    mol = Chem.MolFromSmiles(s.smiles)
+    if s.depiction.explicit_hydrogens:
+        mol = Chem.AddHs(mol)
+    pixels = np.asarray(Image.open(png_path).convert("RGB")).astype(int) if png_path else None
+    coords = {int(k): v for k, v in meta.get("atom_coords", {}).items()}
+    palette = meta.get("colors", {})
+    radius = max(4, int(0.012 * s.depiction.size))
+    verdicts = []
+    for group in s.highlight:
+        matches = group_atoms(mol, group)
+        name = s.name or s.smiles
+        if not matches:
+            verdicts.append({"verifier": "molecule.highlight", "passed": False, "score": 0.0,
+                             "checked": f"{group} groups exist and are highlighted",
+                             "message": f"{name} has no {group} group, so none can be highlighted; "
+                                        f"remove '{group}' from this molecule's highlights."})
+            continue
+        atoms = sorted({i for m in matches for i in m})
+        fill = np.array(colors.pale(palette.get(group, "blue"))) * 255
+        seen = 0
+        for idx in atoms:
+            if pixels is None or idx not in coords:
+                continue
+            x, y = coords[idx]
+            y0, y1 = max(0, int(y) - radius), min(pixels.shape[0], int(y) + radius + 1)
+            x0, x1 = max(0, int(x) - radius), min(pixels.shape[1], int(x) + radius + 1)
+            patch = pixels[y0:y1, x0:x1].reshape(-1, 3)
+            if (np.abs(patch - fill).max(axis=1) <= 12).any():
+                seen += 1
+        score = seen / len(atoms)
+        ok = score == 1.0
+        verdicts.append({
+            "verifier": "molecule.highlight", "passed": ok, "score": round(score, 4),
+            "checked": f"{len(matches)} {group} group(s) ({len(atoms)} atoms) show the highlight colour in the PNG",
+            "message": (f"All {len(matches)} {group} group(s) are highlighted." if ok else
+                        f"Only {seen} of {len(atoms)} {group} atoms show the highlight colour; redrawing."),
+            "details": {"matches": [list(m) for m in matches], "atoms_with_colour": seen},
+        })
+    return verdicts
+
+
+def verify_molecule(spec: dict, files: dict[str, str], meta: dict | None = None) -> list[dict]:
+    """All checks for a rendered MoleculeSpec. `files` maps artifact names to absolute paths."""
+    s = MoleculeSpec.model_validate(spec)
+    identity = check_identity(s.smiles, s.name, s.inchikey, s.formula)
+    verdicts = [identity, *check_groups(s, files.get("main.png"), meta or {})]
+    if "main.png" in files:
+        target = identity.get("details", {}).get("target_smiles") or s.smiles
+        verdicts.append(match_structure(files["main.png"], target, "molecule.osra"))
+    return verdicts
+
+
+def verify_molecule_image(image_path: str, smiles: str) -> list[dict]:
+    """Raster check of any image (from this tool or another generator) against a structure."""
+    return [match_structure(image_path, smiles, "molecule.osra")]
+
+
+def check_pixels(spec: dict, image_path: str) -> list[dict]:
+    """The checks any image of this molecule faces (a head's drawing too): OSRA reads it back."""
+    return verify_molecule_image(image_path, spec["smiles"])

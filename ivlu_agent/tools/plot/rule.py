@@ -1,0 +1,357 @@
+"""Plot rule: function plots ('plot sin(x)/x from -10 to 10') and data charts ('bar chart of
+2019–2023 sales 3, 5, 4, 6, 8', 'pie chart of apples 30, bananas 50', 'scatter plot of (1, 2), (2, 4)')."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import ValidationError
+
+from ...errors import IvluError, validation_problems
+from ..base import BadRequest, PlanContext, owns_whole
+from . import maths
+from .spec import MAX_ABS_X, MAX_SAMPLES, MIN_SPAN, Curve, PlotSpec, Series
+
+PLOT_WORDS = re.compile(
+    r"\b(plot|plots|plotting|graph of|graph y|bar[- ]?charts?|bar[- ]graphs?|column charts?|line[- ]charts?|"
+    r"line[- ]graphs?|pie(?:[- ]charts?)?|scatter(?:[- ]?plots?)?|histograms?|charts? of)\b", re.IGNORECASE)
+SKETCH = re.compile(r"\b(?:sketch|draw|graph)\s+(?:the\s+)?(?:function\s+|curve\s+)?(?:y|f\s*\(\s*[a-z]\s*\))\s*=",
+                    re.IGNORECASE)
+NOT_PLOTS = re.compile(r"\b(?:flow\s*-?\s*charts?|state\s+charts?|org(?:anisation|anization)?\s+charts?)\b",
+                       re.IGNORECASE)
+NUM = (r"(?:[-+−]\s*)?(?:(?:\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+)(?:\s*\*?\s*(?:pi|π))?|pi|π)"
+       r"(?:\s*/\s*\d+)?")
+QUOTED = r"[\"“‘'](?P<q>[^\"”’']{1,80})[\"”’']"
+OPTION_END = r"(?=\s*(?:,|;|$|\bwith\b|\band\s+(?:x|y|a|the)\b|\btitled\b|\blabell?ed\b|\bfrom\b))"
+TITLE = re.compile(rf"\b(?:titled|entitled|with\s+(?:the\s+)?title|title)\s*:?\s*(?:{QUOTED}|(?P<w>[^,;]{{1,80}}?){OPTION_END})",
+                   re.IGNORECASE)
+AXIS_LABEL = re.compile(
+    rf"\b(?:(?P<a1>[xy])[- ]?(?:axis)?[- ]?label(?:led|ed)?|label(?:led|ed|)?\s+(?:the\s+)?(?P<a2>[xy])[- ]?axis"
+    rf"|(?P<a3>[xy])[- ]axis(?:\s+label(?:led|ed)?)?)\s*(?:as|:|=)?\s*(?:{QUOTED}|(?P<w>[^,;]{{1,80}}?){OPTION_END})",
+    re.IGNORECASE)
+SAMPLES = re.compile(r"\b(?:with|using|at)?\s*(?P<n>\d[\d,_]*(?:\.\d+)?(?:[eE]\+?\d+)?|a\s+million|one\s+million"
+                     r"|a\s+billion|a\s+thousand)\s+(?:sample(?:s|\s+points)?|points)\b", re.IGNORECASE)
+RANGE_WORDS = r"(?:from|over|on|between|for|in|across|when)"
+X_RANGE = re.compile(
+    rf"\b{RANGE_WORDS}\s+(?:(?P<v>[a-z])\s*(?:=|from|in|between|∈)?\s*)?"
+    rf"(?:[\[(]\s*(?P<a1>{NUM})\s*,\s*(?P<b1>{NUM})\s*[\])]|(?P<a2>{NUM})\s*(?:to|and|\.\.|…|–|—)\s*(?:[a-z]\s*=\s*)?(?P<b2>{NUM}))",
+    re.IGNORECASE)
+Y_RANGE = re.compile(
+    rf"\b(?:with\s+)?y\s*(?:from|between|in|range|limits?|∈)\s*:?\s*(?:[\[(]\s*(?P<a1>{NUM})\s*,\s*(?P<b1>{NUM})\s*[\])]|"
+    rf"(?P<a2>{NUM})\s*(?:to|and|\.\.|–)\s*(?P<b2>{NUM}))", re.IGNORECASE)
+LEGEND = re.compile(r"\b(with(?:out)?|no)\s+(?:a\s+)?legend\b", re.IGNORECASE)
+LEAD = re.compile(r"^\s*(?:please\s+)?(?:(?:a|an|one)\s+(?:figure|panel|picture|image)\s+(?:with|showing|of|containing)\s+)?"
+                  r"(?:(?:plot|graph|draw|sketch|show|make|give me)\s+(?:of\s+)?)?"
+                  r"(?:(?:a|the)\s+)?(?:(?:plot|graph)\s+(?:of\s+)?)?(?:(?:the\s+)?(?:function|curve)s?\s+)?", re.IGNORECASE)
+FUNC_LEAD = re.compile(r"^\s*(?:y|f\s*\(\s*[a-z]\s*\))\s*=\s*", re.IGNORECASE)
+YEAR_RANGE = re.compile(r"\b(1[5-9]\d\d|2[01]\d\d)\s*(?:–|—|-|to|through)\s*(1[5-9]\d\d|2[01]\d\d)\b")
+CATEGORY_LIST = re.compile(r"\b(?:for|over|across|in|by)\s+(?P<items>[A-Za-z][\w.'’-]*(?:\s*(?:,|and|&)\s*[A-Za-z][\w.'’-]*)+)\s*$")
+PAIR = re.compile(rf"\(\s*(?P<x>{NUM})\s*,\s*(?P<y>{NUM})\s*\)")
+CHART_WORDS = re.compile(
+    r"\b(?:please|draw|make|show|create|give me|a|an|the|plot|of|bar|column|line|pie|scatter|chart|charts|graph|"
+    r"graphs|histogram|values?|data|with|showing|for|points?|plotted|figure|panel|picture|image|containing)\b",
+    re.IGNORECASE)
+MILLION = {"a million": 1_000_000, "one million": 1_000_000, "a billion": 1_000_000_000, "a thousand": 1000}
+
+
+def constant(text: str, what: str) -> float:
+    """A number written like '-3', '2pi', 'π/2' or '1e308', read with the plot expression parser."""
+    import numpy as np
+
+    cleaned = text.replace(" ", "")
+    try:
+        expr = maths.parse(cleaned, "x")
+    except IvluError:
+        raise IvluError(f"Cannot read {text!r} as the {what}.", "a number such as -3, 2.5, 2pi or pi/2",
+                        "write the number plainly") from None
+    value = float(expr(np.zeros(1))[0])
+    if "var" in repr(expr.tree) or not np.isfinite(value):
+        raise IvluError(f"{text!r} is not a finite number ({what}).", "a number such as -3 or 2pi",
+                        "write the number plainly")
+    return value
+
+
+def check_range(a: float, b: float, said: str) -> None:
+    if abs(a) > MAX_ABS_X or abs(b) > MAX_ABS_X or not b - a >= MIN_SPAN:
+        raise BadRequest(f"The plot range {said} is out of bounds ({a:g} to {b:g}).",
+                        f"x limits between {-MAX_ABS_X:g} and {MAX_ABS_X:g}, the left end below the right "
+                        f"by at least {MIN_SPAN:g}", "narrow the range, e.g. 'from -10 to 10'")
+
+
+def split_top_level(text: str) -> list[str]:
+    """Split a list of functions at ',', ';', ' and ', ' vs ' outside parentheses."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(text):
+        ch = text[i]
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0:
+            m = re.match(r",\s*(?:and\s+)?|\s+(?:and|vs\.?|versus|&)\s+", text[i:])
+            if m:
+                parts.append(text[start:i])
+                i += m.end()
+                start = i
+                continue
+        i += 1
+    parts.append(text[start:])
+    return [p.strip() for p in parts if p.strip()]
+
+
+CONNECTOR = re.compile(r"(?:\s*(?:,|\band\b|\bwith\b))+\s*$", re.IGNORECASE)
+
+
+def take(pattern: re.Pattern, text: str) -> tuple[re.Match | None, str]:
+    """The first match of `pattern`, and the text without it (and without the 'and'/'with' before it)."""
+    m = pattern.search(text)
+    if not m:
+        return None, text
+    head = CONNECTOR.sub("", text[:m.start()])
+    return m, (head + " " + text[m.end():])
+
+
+def options(text: str) -> tuple[dict, str]:
+    """Title, axis labels, legend and sample count; the text with them removed."""
+    found: dict = {}
+    m, text = take(TITLE, text)
+    if m:
+        found["title"] = (m.group("q") or m.group("w") or "").strip()
+    for _ in range(2):
+        m, text = take(AXIS_LABEL, text)
+        if m:
+            axis = (m.group("a1") or m.group("a2") or m.group("a3")).lower()
+            found[f"{axis}_label"] = (m.group("q") or m.group("w") or "").strip()
+    m, text = take(LEGEND, text)
+    if m:
+        found["legend"] = m.group(1).lower() == "with"
+    m, text = take(SAMPLES, text)
+    if m:
+        raw = " ".join(m.group("n").lower().split())
+        n = MILLION.get(raw) or float(raw.replace(",", "").replace("_", ""))
+        if not n >= 50 or n > MAX_SAMPLES or n != int(n):
+            raise BadRequest(f"{int(n) if n == int(n) else n:,} samples were requested.",
+                            f"a whole number of samples from 50 to {MAX_SAMPLES:,} per curve (points next to "
+                            "poles are added automatically)", "ask for fewer samples, or leave the number out")
+        found["samples"] = int(n)
+    return found, text
+
+
+def numbers(text: str) -> list[float]:
+    return [float(v.replace("−", "-")) for v in re.findall(r"[-−]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?", text)]
+
+
+class PlotRule:
+    """Function plots and data charts."""
+
+    name = "plot"
+    priority = 10
+
+    def claims(self, clause: str) -> bool:
+        text = NOT_PLOTS.sub(" ", clause)
+        return bool(PLOT_WORDS.search(text) or SKETCH.search(text))
+
+    def owns(self, text: str) -> bool:
+        """True when the whole text reads as one plot request (e.g. a list with commas)."""
+        return owns_whole(self, text)
+
+    def plan(self, clause: str, ctx: PlanContext) -> list[PlotSpec]:
+        spec = self.build(clause)
+        if spec.chart == "function":
+            ctx.reasoning.append(f"Function plot of {', '.join(c.legend() for c in spec.functions)} on "
+                                 f"[{spec.x_min:g}, {spec.x_max:g}] with {spec.samples} samples per curve; "
+                                 "poles and jumps break the line.")
+        else:
+            ctx.reasoning.append(f"{spec.chart.capitalize()} chart of {sum(len(s.values) for s in spec.series)} "
+                                 f"value(s) in {len(spec.series)} series"
+                                 + (f" over {', '.join(spec.categories)}" if spec.categories else "") + ".")
+        return [spec]
+
+    def follow_up(self, clause: str, previous: list[dict], ctx: PlanContext, same_request: bool = False) -> None:
+        return None
+
+    # -- parsing -----------------------------------------------------------------------------------
+
+    def build(self, clause: str) -> PlotSpec:
+        text = NOT_PLOTS.sub(" ", " ".join(clause.split()))
+        opts, text = options(text)
+        chart = self.chart_kind(text)
+        if chart == "function":
+            return self.function_plot(text, opts)
+        return self.data_chart(text, chart, opts)
+
+    @staticmethod
+    def chart_kind(text: str) -> str:
+        lowered = text.lower()
+        for kind, pattern in (("pie", r"\bpie\b"), ("bar", r"\b(?:bar|column|histogram)"),
+                              ("scatter", r"\bscatter"), ("line", r"\bline[- ]?(?:chart|graph|plot)")):
+            if re.search(pattern, lowered):
+                return kind
+        if PAIR.search(text) and not re.search(r"[a-z]\s*\(", text.replace("(x", "")):
+            return "scatter"
+        if re.search(r"\bchart\b", lowered):
+            return "bar"
+        return "function"
+
+    def function_plot(self, text: str, opts: dict) -> PlotSpec:
+        y_range, text = take(Y_RANGE, text)
+        x_range, text = take(X_RANGE, text)
+        body = FUNC_LEAD.sub("", LEAD.sub("", text).strip(" ,.;:")).strip(" ,.;:")
+        if not body:
+            raise IvluError("No function to plot was given.", "an expression such as 'sin(x)/x'",
+                            "write the function, e.g. 'plot sin(x)/x from -10 to 10'")
+        pieces = [FUNC_LEAD.sub("", p) for p in split_top_level(body)]
+        curves = []
+        for piece in pieces:
+            expr = maths.parse(piece)
+            curves.append(Curve(expr=expr.text, variable=expr.variable))
+        x_min, x_max = -10.0, 10.0
+        if x_range:
+            a = x_range.group("a1") or x_range.group("a2")
+            b = x_range.group("b1") or x_range.group("b2")
+            said = x_range.group(0).strip()
+            x_min, x_max = constant(a, "left end of the range"), constant(b, "right end of the range")
+            check_range(x_min, x_max, repr(said))
+            if x_range.group("v") and x_range.group("v") not in {c.variable for c in curves}:
+                raise BadRequest(f"The range names {x_range.group('v')!r}, the function uses "
+                                f"{', '.join(sorted({c.variable for c in curves}))}.",
+                                "the same variable in the function and the range", "rename one of them")
+        y_min = y_max = None
+        if y_range:
+            y_min = constant(y_range.group("a1") or y_range.group("a2"), "bottom of the y range")
+            y_max = constant(y_range.group("b1") or y_range.group("b2"), "top of the y range")
+        self.check_values(curves, x_min, x_max)
+        variable = curves[0].variable
+        spec = PlotSpec(
+            chart="function", functions=curves, x_min=x_min, x_max=x_max, y_min=y_min, y_max=y_max,
+            samples=opts.get("samples", 1000), legend=opts.get("legend"),
+            title=opts.get("title", curves[0].legend() if len(curves) == 1 else ""),
+            x_label=opts.get("x_label", variable), y_label=opts.get("y_label", "y"),
+        )
+        return spec
+
+    @staticmethod
+    def check_values(curves: list[Curve], x_min: float, x_max: float) -> None:
+        """Reject functions with no real value on the range, or values no linear axis can show."""
+        import numpy as np
+
+        xs = np.linspace(x_min, x_max, 2001)
+        for c in curves:
+            ys = maths.parse(c.expr, c.variable)(xs)
+            finite = ys[np.isfinite(ys)]
+            if finite.size == 0:
+                raise BadRequest(f"{c.legend()} has no real value on [{x_min:g}, {x_max:g}].",
+                                "a range where the function is defined", "change the range")
+            if np.max(np.abs(finite)) > 1e250:
+                raise BadRequest(f"{c.legend()} reaches {np.max(np.abs(finite)):.3g} on [{x_min:g}, {x_max:g}], "
+                                "beyond what a linear axis can show.", "values below about 1e250",
+                                "narrow the x range")
+
+    def data_chart(self, text: str, chart: str, opts: dict) -> PlotSpec:
+        subject = ""
+        if ":" in text:
+            head, text = text.split(":", 1)
+            subject = " ".join(w for w in CHART_WORDS.sub(" ", head).split())
+        y_range, text = take(Y_RANGE, text)
+        categories: list[str] = []
+        years = YEAR_RANGE.search(text)
+        if years:
+            a, b = int(years.group(1)), int(years.group(2))
+            if not 0 < b - a < 60:
+                raise BadRequest(f"The year range {years.group(0)} is not increasing or spans over 60 years.",
+                                "a range like 2019–2023", "check the years")
+            categories = [str(y) for y in range(a, b + 1)]
+            text = text[:years.start()] + " " + text[years.end():]
+        else:
+            listed = CATEGORY_LIST.search(text.strip(" .;"))
+            if listed:
+                categories = [c for c in re.split(r"\s*(?:,|\band\b|&)\s*", listed.group("items")) if c]
+                text = text.strip(" .;")[:listed.start()]
+        if chart == "scatter":
+            pairs = [(constant(m.group("x"), "x value"), constant(m.group("y"), "y value"))
+                     for m in PAIR.finditer(text)]
+            if len(pairs) < 1:
+                raise IvluError("No points for the scatter plot.", "points like (1, 2), (2, 4.1)",
+                                "list the points in parentheses")
+            rest = CHART_WORDS.sub(" ", PAIR.sub(" ", text))
+            leftover = [w for w in re.findall(r"[A-Za-z][\w'-]*", rest)]
+            name = " ".join(leftover)
+            series = [Series(label="", x=[p[0] for p in pairs], values=[p[1] for p in pairs])]
+            return PlotSpec(chart="scatter", series=series, title=opts.get("title", (subject or name).capitalize()),
+                            x_label=opts.get("x_label", "x"), y_label=opts.get("y_label", "y"),
+                            legend=opts.get("legend"))
+        groups = self.groups(text)
+        if not groups:
+            raise IvluError(f"No values found for the {chart} chart.",
+                            "numbers in the request, e.g. 'bar chart of sales 3, 5, 4' or 'apples 30, bananas 50'",
+                            "list the values")
+        single = all(len(v) == 1 for _, v in groups) and len(groups) > 1 and all(n for n, _ in groups)
+        if single:  # 'apples 30, bananas 50': category–value pairs
+            if categories:
+                raise BadRequest("Both category names and name–value pairs were given.",
+                                "either 'A 3, B 5' or '3, 5 for A, B'", "give one of the two")
+            categories = [n for n, _ in groups]
+            series = [Series(label=subject, values=[v[0] for _, v in groups])]
+        else:
+            series = [Series(label=name, values=values) for name, values in groups]
+        n = len(series[0].values)
+        if any(len(s.values) != n for s in series):
+            raise BadRequest("The series have different numbers of values: "
+                            + ", ".join(f"{s.label or 'unnamed'} {len(s.values)}" for s in series) + ".",
+                            "the same number of values in every series", "check the lists")
+        if categories and len(categories) != n:
+            raise BadRequest(f"{len(categories)} categories ({', '.join(categories)}) but {n} values.",
+                            "one value per category", "check the lists")
+        if chart in ("bar", "pie") and not categories:
+            categories = [str(i) for i in range(1, n + 1)]
+        if chart == "line" and not categories:
+            series = [s.model_copy(update={"x": [float(i) for i in range(1, n + 1)]}) for s in series]
+        names = [s.label for s in series if s.label]
+        what = subject or (names[0] if len(names) == 1 else "")
+        title = opts.get("title", " ".join(p for p in (what.capitalize(),
+                                                        f"{categories[0]}–{categories[-1]}" if years else "") if p))
+        y_label = opts.get("y_label", what.capitalize() if chart != "pie" and len(series) == 1 else "")
+        x_label = opts.get("x_label", "Year" if years else "")
+        if chart == "pie":
+            x_label = y_label = ""
+        return PlotSpec(chart=chart, series=series, categories=categories, title=title, x_label=x_label,
+                        y_label=y_label, legend=opts.get("legend"),
+                        y_min=constant(y_range.group("a1") or y_range.group("a2"), "bottom of the y range")
+                        if y_range else None,
+                        y_max=constant(y_range.group("b1") or y_range.group("b2"), "top of the y range")
+                        if y_range else None)
+
+    @staticmethod
+    def groups(text: str) -> list[tuple[str, list[float]]]:
+        """'sales 3, 5, 4 and costs 1, 2, 3' → [('sales', [3, 5, 4]), ('costs', [1, 2, 3])]. A name
+        with no number after it is left over, so the text is not a chart."""
+        text = CHART_WORDS.sub(" ", text)
+        tokens = re.findall(r"[-−]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?%?|[A-Za-z][\w'’.-]*|\S", text)
+        out: list[tuple[str, list[float]]] = []
+        name: list[str] = []
+        for tok in tokens:
+            if re.fullmatch(r"[-−]?\d.*", tok):
+                value = float(tok.rstrip("%").replace("−", "-"))
+                if name or not out:
+                    out.append((" ".join(name), [value]))
+                    name = []
+                else:
+                    out[-1][1].append(value)
+            elif re.fullmatch(r"[A-Za-z][\w'’.-]*", tok):
+                if tok.lower() in ("and", "vs", "versus", "in", "per"):
+                    continue
+                name.append(tok)
+            elif tok not in ",;&=:":
+                name.append(tok)
+        if name:
+            raise IvluError(f"{' '.join(name)!r} has no values.", "a name followed by its numbers",
+                            "give the values, or remove the words")
+        return out
+
+
+def verify_target(value: str, options: dict, call) -> tuple[str, list]:
+    """`ivlu verify IMAGE --plot WORDS`: the plot planned by the same rule as `ivlu run`."""
+    try:
+        spec = PlotRule().build(value)
+    except ValidationError as e:
+        raise IvluError(f"The plot {value!r} is out of bounds: " + validation_problems(e),
+                        "values inside the documented limits", "change the sizes or counts") from None
+    return "ivlu_agent.tools.plot.verify:verify_plot_image", [spec.model_dump(mode="json")]

@@ -1,0 +1,50 @@
+
+import re
+
+from ...errors import IvluError
+from ..base import PlanContext
+from ..common.chem import lookup_compound
+from ..common.names import ARROWS, FILLER, looks_like_smiles
+from .spec import Component, ReactionSpec
+
+
+class ReactionRule:
+    """'acetic acid + ethanol ->[H2SO4] ethyl acetate + water'."""
+
+    name = "reaction"
+    priority = 40
+
+    def claims(self, clause: str) -> bool:
+        return bool(ARROWS.search(clause))
+
+    def _component(self, part: str, ctx: PlanContext) -> Component:
+        phrase = " ".join(w for w in part.split() if w.lower() not in FILLER).strip(" ,.;:")
+        if not phrase:
+            raise IvluError(f"An empty side in the reaction near {part!r}.", "'A + B -> C'",
+                            "name each reactant and product")
+        if looks_like_smiles(phrase):
+            facts = ctx.describe(phrase)
+            return Component(name="", smiles=facts["smiles"], inchikey=facts["inchikey"])
+        compound = lookup_compound(phrase)
+        facts = ctx.describe(compound.smiles)
+        return Component(name=compound.name, smiles=facts["smiles"], inchikey=facts["inchikey"])
+
+    def plan(self, clause: str, ctx: PlanContext) -> list[ReactionSpec]:
+        body = clause.split(":", 1)[1] if ":" in clause.split("->")[0] else clause
+        match = ARROWS.search(body)
+        left, right = body[:match.start()], body[match.end():]
+        conditions = (match.group("cond") or "").strip()
+        cond = re.search(r"\((?:conditions?:?\s*)?([^)]{1,80})\)\s*$", right)
+        if cond:
+            conditions, right = cond.group(1).strip(), right[:cond.start()]
+        if ARROWS.search(right):
+            raise IvluError("Multi-step schemes are not supported yet.", "one arrow: 'A + B -> C'",
+                            "split the scheme into one request per step")
+        step = ReactionSpec(reactants=[self._component(p, ctx) for p in left.split(" + ")],
+                            products=[self._component(p, ctx) for p in right.split(" + ")],
+                            conditions=conditions)
+        ctx.reasoning.append(f"Reaction scheme: {step.caption()}" + (f" ({conditions})" if conditions else ""))
+        return [step]
+
+    def follow_up(self, clause: str, previous: list[dict], ctx: PlanContext, same_request: bool = False) -> None:
+        return None

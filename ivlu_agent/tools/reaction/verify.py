@@ -1,0 +1,58 @@
+"""Verify a reaction scheme: every component is the named compound, and OSRA reads each one back."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from ..common.chem import check_identity
+from ..common.osra import match_structure
+from .spec import ReactionSpec
+
+
+def verify_reaction(spec: dict, files: dict[str, str], meta: dict | None = None) -> list[dict]:
+    """Identity of every component, then an OSRA read of each structure's box in the PNG."""
+    from PIL import Image
+
+    s = ReactionSpec.model_validate(spec)
+    verdicts = []
+    for c in [*s.reactants, *s.products]:
+        v = check_identity(c.smiles, c.name, c.inchikey)
+        v["verifier"] = "reaction.identity"
+        verdicts.append(v)
+    boxes = (meta or {}).get("boxes", [])
+    if "main.png" not in files:
+        return verdicts
+    with Image.open(files["main.png"]) as image, tempfile.TemporaryDirectory() as tmp:
+        read_ok, messages = 0, []
+        for i, b in enumerate(boxes):
+            crop = Path(tmp) / f"c{i}.png"
+            image.crop(tuple(b["box"])).save(crop)
+            v = match_structure(crop, b["smiles"], "reaction.osra")
+            read_ok += v["passed"]
+            if not v["passed"]:
+                messages.append(f"{b['name'] or b['smiles']}: {v['message']}")
+    n = max(1, len(boxes))
+    verdicts.append({
+        "verifier": "reaction.osra", "passed": read_ok == len(boxes) and bool(boxes), "score": round(read_ok / n, 4),
+        "checked": "OSRA read each structure of the scheme back and compared InChIKeys",
+        "message": (f"OSRA reads all {len(boxes)} structures as requested." if read_ok == len(boxes)
+                    else " ".join(messages)),
+    })
+    return verdicts
+
+
+def check_pixels(spec: dict, image_path: str) -> list[dict]:
+    """The check any image of this scheme faces (a head's drawing too): OSRA reads every structure back."""
+    from ..common.osra import inchikey, read_structures
+
+    read = read_structures(image_path)
+    keys = {inchikey(r) for r in read}
+    parts = spec["reactants"] + spec["products"]
+    found = [c for c in parts if inchikey(c["smiles"]) in keys]
+    ok = len(found) == len(parts)
+    return [{"verifier": "reaction.osra", "passed": ok, "score": round(len(found) / len(parts), 4),
+             "checked": "OSRA reads every reactant and product back (InChIKeys)",
+             "message": (f"OSRA reads all {len(parts)} structures." if ok else
+                         f"OSRA reads {len(found)} of {len(parts)} structures (it read {len(read)})."),
+             "details": {"read": read}}]

@@ -1,0 +1,118 @@
+"""Text rule: posters, labels and titled panels whose exact text is quoted in the request.
+
+"a poster titled 'Photosynthesis' with subtitle 'How plants make sugar'", "a label 'Mitochondrion'",
+"a panel titled 'Key facts' with text '…'", "海报，标题「光合作用」，副标题「植物如何制造糖」".
+Only quoted text is drawn, exactly as written; the words around it choose the layout and roles.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ...errors import IvluError
+from ..base import PlanContext
+from ..common.prose import QUOTED, quoted
+from .spec import MAX_CANVAS, TextSpec
+
+FIT = "ivlu_agent.tools.text.render:fit_check"
+LAYOUTS = [
+    ("poster", re.compile(r"\b(?:poster|banner|sign|flyer|title card|cover)s?\b|海报|横幅")),
+    ("panel", re.compile(r"\b(?:panel|box|card|callout|note)s?\b|面板|文本框")),
+    ("label", re.compile(r"\b(?:label|tag|sticker|badge)s?\b|标签")),
+]
+ROLES = [
+    ("subheading", re.compile(r"\b(?:sub-?title|sub-?heading|tagline|strapline)d?\b|副标题")),
+    ("heading", re.compile(r"\b(?:titled|title|heading|headline|header|called|named|label(?:led|ed)?)\b"
+                           r"|(?<!副)标题")),
+    ("body", re.compile(r"\b(?:text|body|reading|reads|saying|says|contents?|lines?|paragraphs?|bullets?)\b"
+                        r"|内容|正文|文字")),
+]
+WRITE = re.compile(r"\b(?:write|text)\b|写", re.I)
+SIZE = re.compile(r"\b(?P<w>\d{3,4})\s*(?:x|×|by)\s*(?P<h>\d{2,4})\s*(?:px|pixels?)?\b", re.I)
+FILLER = set("""a an the with and of in on its it that which is are as at to for by saying reading reads says
+called named titled title subtitle heading subheading headline header tagline text body content contents line
+lines paragraph paragraphs bullet bullets draw make create render show write give me please poster posters
+banner sign flyer card cover panel box callout note label labelled labeled tag sticker badge px pixels x by
+big small large chinese english""".split())
+
+
+def layout_of(clause: str) -> str | None:
+    found = [(p.search(clause.lower()).start(), name) for name, p in LAYOUTS if p.search(clause.lower())]
+    return min(found)[1] if found else None
+
+
+class TextRule:
+    """Posters, labels and titled panels with exact, quoted text."""
+
+    name = "text"
+    priority = 30  # quoted text with a poster/label/panel word; after plots and diagrams, which have titles
+
+    def claims(self, clause: str) -> bool:
+        return bool(quoted(clause)) and (layout_of(clause) is not None or bool(WRITE.search(clause)))
+
+    def owns(self, clause: str) -> bool:
+        """The whole clause is one text request: nothing but keywords is left outside the quotes."""
+        if not self.claims(clause):
+            return False
+        rest = QUOTED.sub(" ", clause)
+        rest = SIZE.sub(" ", rest)
+        words = re.findall(r"[^\W\d_]+", rest.lower())
+        return all(w in FILLER or re.fullmatch(r"[\u4e00-\u9fff]+", w) for w in words)
+
+    def plan(self, clause: str, ctx: PlanContext) -> list[TextSpec]:
+        strings = quoted(clause)
+        if not strings:
+            raise IvluError(f"No quoted text in {clause!r}.", "the exact text in quotes, e.g. "
+                            "\"a poster titled 'Photosynthesis'\"", "put the words to draw in quotes")
+        short = len(strings) == 1 and len(strings[0][2]) <= 60
+        layout = layout_of(clause) or ("label" if short else "poster")
+        roles: dict[str, list[str]] = {"heading": [], "subheading": [], "body": []}
+        previous_end = 0
+        for start, end, text in strings:
+            before = clause[previous_end:start].lower()
+            role = next((name for name, p in ROLES if p.search(before)), None)
+            if role is None or (role != "body" and roles[role]):  # by position: title, subtitle, body
+                subtitle_free = layout == "poster" and not roles["subheading"] and not roles["body"]
+                role = "heading" if not roles["heading"] else ("subheading" if subtitle_free else "body")
+            if layout == "label":
+                role = "heading"
+            roles[role].append(text.strip())
+            previous_end = end
+        if layout == "label" and len(roles["heading"]) > 1:
+            raise IvluError(f"A label holds one string; {clause!r} quotes {len(roles['heading'])}.",
+                            "one quoted string per label", "ask for one label per string, or a panel")
+        if layout == "panel" and roles["subheading"]:
+            roles["body"] = roles["subheading"] + roles["body"]
+            roles["subheading"] = []
+        fields = {"layout": layout, "heading": " ".join(roles["heading"]),
+                  "subheading": " ".join(roles["subheading"]), "body": "\n".join(roles["body"])}
+        self._check_lengths(fields)
+        size = SIZE.search(QUOTED.sub(" ", clause))
+        if size:
+            fields["width"], fields["height"] = int(size.group("w")), int(size.group("h"))
+        spec = TextSpec(**fields)
+        fitted = ctx.call(FIT, spec.model_dump(mode="json"), timeout_s=60)
+        ctx.reasoning.append(
+            f"Text {layout}: " + "; ".join(f"{role} {' / '.join(v)!r}" for role, v in roles.items() if v)
+            + f" — fits {fitted['width']} × {fitted['height']} px at "
+            + ", ".join(f"{role} {px} px" for role, px in fitted["px"].items()))
+        return [spec]
+
+    @staticmethod
+    def _check_lengths(fields: dict) -> None:
+        for role, limit in (("heading", 200), ("subheading", 300), ("body", 1500)):
+            text = fields[role]
+            if len(text) > limit:
+                raise IvluError(
+                    f"The {role} has {len(text)} characters: too long for any canvas "
+                    f"(a {role} is at most {limit} characters, drawn on at most "
+                    f"{MAX_CANVAS} × {MAX_CANVAS} px).",
+                    f"a {role} of at most {limit} characters", "shorten it or split it over several panels")
+
+    def follow_up(self, clause: str, previous: list[dict], ctx: PlanContext, same_request: bool = False) -> list[TextSpec] | None:
+        return None
+
+
+def verify_target(value: list[str], options: dict, call) -> tuple[str, list]:
+    """`ivlu verify IMAGE --text STRING [--text STRING …]`."""
+    return "ivlu_agent.tools.common.readback:verify_text_image", [value]
