@@ -75,8 +75,9 @@ def main() -> None:
 
     import cadquery as cq
 
+    from ivlu_agent.tools.cad.geometry import expected_volume
     from ivlu_agent.tools.cad.render import build_part, draw_view, render_cad
-    from ivlu_agent.tools.cad.spec import View, expected_volume, make_cad_spec
+    from ivlu_agent.tools.cad.spec import View, make_cad_spec
     from ivlu_agent.tools.cad.verify import check_view
     from ivlu_agent.tools.cad.views import project
 

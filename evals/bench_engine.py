@@ -45,7 +45,7 @@ def agent_runs(args, home: Path) -> tuple[list[dict], dict]:
             started = time.perf_counter()
             result = agent.run(REQUEST, thread_id=f"run-{i}")
             wall = time.perf_counter() - started
-            planner = agent.engine.planner.last
+            planner = agent.planner.last
             (step,) = result.steps
             head = [a for a in step.attempts if a.spec["kind"] == "generate"]
             exact = [a for a in step.attempts if a.spec["kind"] != "generate"]

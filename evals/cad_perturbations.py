@@ -38,9 +38,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ivlu_agent.errors import IvluError
+from ivlu_agent.tools.cad.geometry import faces
+from ivlu_agent.tools.cad.match import compare_view, read_picture
 from ivlu_agent.tools.cad.render import build_part, draw_view
-from ivlu_agent.tools.cad.spec import CadSpec, View, faces, make_cad_spec
-from ivlu_agent.tools.cad.verify import compare_view, read_picture
+from ivlu_agent.tools.cad.spec import CadSpec, View, make_cad_spec
 from ivlu_agent.tools.cad.views import Projection, project
 
 FACE_VIEW = {"top": "top", "bottom": "bottom", "front": "front", "back": "back", "right": "right", "left": "left",

@@ -45,7 +45,7 @@ from ivlu_agent.worker import WorkerPool
 
 RENDER = "ivlu_agent.tools.equation.render:render_equation"
 VERIFY = "ivlu_agent.tools.equation.verify:verify_equation"
-PLAN = "ivlu_agent.tools.equation.verify:plan_equation"
+PLAN = "ivlu_agent.tools.equation.plan:plan_equation"
 
 FORMULAS = [
     r"x = \frac{-b \pm \sqrt{b^{2} - 4ac}}{2a}",
@@ -361,7 +361,7 @@ def spec_cases(specs: list[dict], seed: int) -> list[dict]:
     """
     import sympy
 
-    from ivlu_agent.tools.equation.verify import parse_latex
+    from ivlu_agent.tools.equation.maths import parse_latex
 
     rng = random.Random(seed)
     cases = []

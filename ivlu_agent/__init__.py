@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .tools import Plan
     from .types import ArtifactRef, Event, RunResult, StepResult, Verdict
 
-_WHERE = {"Agent": "agent", "IvluError": "errors", "Plan": "specs", "RunResult": "types",
+_WHERE = {"Agent": "agent", "IvluError": "errors", "Plan": "tools", "RunResult": "types",
           "StepResult": "types", "Verdict": "types", "ArtifactRef": "types", "Event": "types"}
 
 

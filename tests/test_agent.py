@@ -142,3 +142,13 @@ def test_any_langgraph_checkpointer_can_hold_the_threads(tmp_path):
     with Agent(home=tmp_path, checkpointer=saver) as agent:  # a new agent on the same saver sees the thread
         follow = agent.run("now highlight the methyl groups", thread_id="t")
     assert follow.status == "verified" and follow.steps[0].spec["highlight"] == ["methyl"]
+
+
+def test_the_public_names_import_from_the_package_root():
+    import ivlu_agent
+
+    for name in ivlu_agent.__all__:
+        assert getattr(ivlu_agent, name).__name__ == name
+    from ivlu_agent.model import InternVLUPipeline  # documented in the README; lazy (torch loads on use)
+
+    assert InternVLUPipeline.__name__ == "InternVLUPipeline"

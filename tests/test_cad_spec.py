@@ -8,16 +8,14 @@ import pytest
 
 from ivlu_agent.errors import IvluError
 from ivlu_agent.tools import KINDS, parse_step
-from ivlu_agent.tools.cad.spec import (
-    CadSpec,
-    View,
+from ivlu_agent.tools.cad.geometry import (
     expected_bbox,
     expected_hole_faces,
     expected_volume,
     faces,
     hole_labels,
-    make_cad_spec,
 )
+from ivlu_agent.tools.cad.spec import CadSpec, View, make_cad_spec
 from ivlu_agent.types import Verdict
 
 PLATE = {"shape": "box", "length": 60, "width": 40, "height": 8}

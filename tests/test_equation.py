@@ -17,7 +17,7 @@ def planner(workers):
 def test_quadratic_formula_end_to_end(agent, tmp_path):
     import sympy
 
-    from ivlu_agent.tools.equation.verify import parse_latex, safe_sympify
+    from ivlu_agent.tools.equation.maths import parse_latex, safe_sympify
 
     result = agent.run("the quadratic formula", out=tmp_path / "out")
     assert result.status == "verified", [v.message for s in result.steps for v in s.verdicts]

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from ivlu_agent.tools.cad.geometry import expected_bbox, expected_volume
 from ivlu_agent.tools.cad.render import build_part, render_cad
-from ivlu_agent.tools.cad.spec import View, expected_bbox, expected_volume, make_cad_spec
+from ivlu_agent.tools.cad.spec import View, make_cad_spec
 from ivlu_agent.tools.cad.views import dashes, project
 
 PARTS = {

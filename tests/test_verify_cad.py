@@ -8,15 +8,10 @@ import pytest
 from conftest import ivlu
 from PIL import Image
 
+from ivlu_agent.tools.cad.match import compare_view
 from ivlu_agent.tools.cad.render import build_part, draw_view, render_cad
 from ivlu_agent.tools.cad.spec import View, make_cad_spec
-from ivlu_agent.tools.cad.verify import (
-    check_part,
-    check_sheet_labels,
-    check_sheet_views,
-    compare_view,
-    verify_cad,
-)
+from ivlu_agent.tools.cad.verify import check_part, check_sheet_labels, check_sheet_views, verify_cad
 from ivlu_agent.tools.cad.views import project
 
 PLATE = {"shape": "box", "length": 60, "width": 40, "height": 10}
@@ -25,7 +20,7 @@ REQUEST = "a 60 x 40 x 10 mm plate with a 8 mm hole at (-15, 8) and a 5 mm hole 
 
 
 def ink(png: bytes) -> np.ndarray:
-    from ivlu_agent.tools.cad.verify import read_ink
+    from ivlu_agent.tools.cad.match import read_ink
 
     path = io.BytesIO(png)
     path.name = "x.png"
@@ -107,7 +102,7 @@ def test_defects_are_caught():
 
 def flat_picture(spec, name: str, flip: bool = False) -> tuple[np.ndarray, bool]:
     """A filled silhouette in grey (no lines at all), as an image generator might draw the part."""
-    from ivlu_agent.tools.cad.verify import read_picture
+    from ivlu_agent.tools.cad.match import read_picture
     from ivlu_agent.tools.cad.views import fill_triangles
 
     proj = project(build_part(spec), View(name=name), mesh=True)

@@ -3,15 +3,10 @@
 import pytest
 
 from ivlu_agent.errors import IvluError
+from ivlu_agent.tools.equation.maths import parse_latex, safe_sympify
+from ivlu_agent.tools.equation.plan import plain_to_latex, plan_equation
 from ivlu_agent.tools.equation.render import render_equation
-from ivlu_agent.tools.equation.verify import (
-    parse_latex,
-    plain_to_latex,
-    plan_equation,
-    safe_sympify,
-    verify_equation,
-    verify_equation_image,
-)
+from ivlu_agent.tools.equation.verify import verify_equation, verify_equation_image
 
 
 def by_name(verdicts):

@@ -171,7 +171,7 @@ def pipeline(context: dict):
 
 
 def _vocab(pipe):
-    from .guided import Vocab
+    from .guided_decoder import Vocab
 
     if getattr(pipe, "_ivlu_vocab", None) is None:
         pipe._ivlu_vocab = Vocab.from_tokenizer(pipe.tokenizer)
@@ -196,7 +196,7 @@ def _png(image) -> bytes:
 
 def lm_stepper(pipe, prompt: str, images: list, prefix: str = ""):
     """`step(new_ids) -> next-token logits` over the chat prompt (text mode) and an assistant prefix, with a
-    KV cache: what `guided.GuidedDecoder` drives."""
+    KV cache: what `guided_decoder.GuidedDecoder` drives."""
     import torch
     from transformers import DynamicCache
 

@@ -15,27 +15,13 @@ from typing import Any, Callable
 from pydantic import ValidationError
 
 from ..errors import IvluError, validation_problems
-from ..tools import RULES, Plan
+from ..tools import REGISTRY, RULES, Plan
 from ..tools.base import PlanContext, Rule, StepSpec
 from ..tools.common.prose import QUOTED
 from ..types import ArtifactRef
 
-SUPPORTED = (
-    "equations ('the quadratic formula', 'the derivative of x^3·sin x', 'show that (x^2-1)/(x-1) simplifies to "
-    "x+1', 'integrate x^2 from 0 to 1', 'the equation $E = mc^2$'); text ('a poster titled \"…\" with subtitle "
-    "\"…\"', \"a label 'Mitochondrion'\", \"a panel titled 'Key facts' with text '…'\"); "
-    "molecules by name ('draw caffeine and aspirin') or SMILES ('draw CC(=O)Oc1ccccc1C(=O)O'); "
-    "reaction schemes ('acetic acid + ethanol -> ethyl acetate + water'); "
-    "functional groups to highlight, label or colour ('highlight the carbonyl groups in red'); "
-    "follow-ups, later in the request or on a thread ('now also highlight the hydroxyl groups'); "
-    "CAD parts and their views ('a 60x40x8 mm plate with two 6 mm holes 40 mm apart, front top and right views', "
-    "'cylinder diameter 20 height 30 with an axial 6 mm hole', 'an L bracket 50 by 30 by 5 with a 5 mm hole in "
-    "each leg'; follow-ups 'rotate it 45° about x', 'show the left and back views'); "
-    "function plots ('plot sin(x)/x from -10 to 10') and charts ('bar chart of 2019–2023 sales 3, 5, 4, 6, 8', "
-    "'pie chart of apples 30, bananas 50'); flowcharts ('flowchart of binary search'), binary search trees "
-    "('BST with keys 50, 30, 70, 20'), trees, graphs ('undirected graph A-B, B-C', 'K5') and state machines "
-    "('state machine: idle -coin-> ready, ready -push-> idle')"
-)
+FOLLOW_UPS = "follow-ups, later in the request or on a thread ('now also highlight the hydroxyl groups')"
+SUPPORTED = "; ".join([*(kind.rule.examples for kind in REGISTRY if kind.rule is not None), FOLLOW_UPS])
 CLAUSE_BREAK = re.compile(r"\s*(?:;|\n|,?\s+\bthen\b|\.\s+(?=[A-Z]))\s*")
 PART_BREAK = re.compile(r"\s*(?:,\s*and\s+|,\s*|\s+and\s+|\s+plus\s+|\s+(?:next to|beside|alongside)\s+)\s*")
 

@@ -133,6 +133,7 @@ class Rule(Protocol):
 
     name: str
     priority: int  # lower reads a clause first; the order matters where two rules could claim the same words
+    examples: str  # what this rule plans, with example requests (listed when a request is not understood)
 
     def claims(self, clause: str) -> bool:
         """True when this rule can plan the clause (cheap: no native libraries)."""
@@ -176,8 +177,9 @@ def register(spec: type[StepSpec], rule: Rule | None = None) -> Kind:
         problems.append("it has no `kind: Literal[...]` field with a default")
     elif kind.name in KINDS:
         problems.append(f"the kind name {kind.name!r} is taken")
-    if rule is not None and not all(hasattr(rule, a) for a in ("name", "priority", "claims", "plan", "follow_up")):
-        problems.append("its rule lacks name, priority, claims, plan or follow_up")
+    if rule is not None and not all(hasattr(rule, a) for a in ("name", "priority", "examples", "claims", "plan",
+                                                                 "follow_up")):
+        problems.append("its rule lacks name, priority, examples, claims, plan or follow_up")
     if problems:
         raise TypeError(f"Kind {spec.__name__} cannot be registered: " + "; ".join(problems))
     KINDS[kind.name] = spec

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .geometry import centred_polygon, cut_depth, expected_bbox, faces, hole_labels
 from .spec import (
     Boss,
     Box,
@@ -31,11 +32,6 @@ from .spec import (
     Slot,
     Tube,
     View,
-    centred_polygon,
-    cut_depth,
-    expected_bbox,
-    faces,
-    hole_labels,
     load_cad_spec,
 )
 from .views import Placement, Projection, draw_lines, frame, project, project_point, svg_lines

@@ -13,7 +13,7 @@ from ..base import PlanContext
 from ..common.prose import QUOTED
 from .spec import EquationSpec
 
-PLAN = "ivlu_agent.tools.equation.verify:plan_equation"
+PLAN = "ivlu_agent.tools.equation.plan:plan_equation"
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class Named:
 
     title: str
     latex: str
-    expected: str  # SymPy srepr-style text, read by verify_equation.safe_sympify (never eval'd)
+    expected: str  # SymPy srepr-style text, read by maths.safe_sympify (never eval'd)
     check: str = "none"
     solves: str = ""
     i_is_imaginary: bool = False
@@ -127,6 +127,11 @@ class EquationRule:
 
     name = "equation"
     priority = 60
+    examples = (  # what the planner lists when it understands nothing in a request
+        "equations ('the quadratic formula', 'the derivative of x^3·sin x', 'show that "
+        "(x^2-1)/(x-1) simplifies to x+1', 'integrate x^2 from 0 to 1', 'the equation $E = "
+        "mc^2$')"
+    )
 
     def claims(self, clause: str) -> bool:
         if DOLLARS.search(clause) or BARE_LATEX.search(clause) or _ALIAS_RE.search(clause):

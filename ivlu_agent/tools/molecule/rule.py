@@ -24,6 +24,11 @@ class MoleculeRule:
 
     name = "molecule"
     priority = 70  # last: any word may be a compound name
+    examples = (  # what the planner lists when it understands nothing in a request
+        "molecules by name ('draw caffeine and aspirin') or SMILES ('draw "
+        "CC(=O)Oc1ccccc1C(=O)O'); functional groups to highlight, label or colour ('highlight the "
+        "carbonyl groups in red')"
+    )
 
     def claims(self, clause: str) -> bool:
         if ARROWS.search(clause):

@@ -144,6 +144,10 @@ class PlotRule:
 
     name = "plot"
     priority = 10
+    examples = (  # what the planner lists when it understands nothing in a request
+        "function plots ('plot sin(x)/x from -10 to 10') and charts ('bar chart of 2019–2023 "
+        "sales 3, 5, 4, 6, 8', 'pie chart of apples 30, bananas 50')"
+    )
 
     def claims(self, clause: str) -> bool:
         text = NOT_PLOTS.sub(" ", clause)

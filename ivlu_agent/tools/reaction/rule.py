@@ -13,6 +13,9 @@ class ReactionRule:
 
     name = "reaction"
     priority = 40
+    examples = (  # what the planner lists when it understands nothing in a request
+        "reaction schemes ('acetic acid + ethanol -> ethyl acetate + water')"
+    )
 
     def claims(self, clause: str) -> bool:
         return bool(ARROWS.search(clause))

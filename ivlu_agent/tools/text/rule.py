@@ -46,6 +46,10 @@ class TextRule:
 
     name = "text"
     priority = 30  # quoted text with a poster/label/panel word; after plots and diagrams, which have titles
+    examples = (  # what the planner lists when it understands nothing in a request
+        'text (\'a poster titled "…" with subtitle "…"\', "a label \'Mitochondrion\'", "a panel '
+        'titled \'Key facts\' with text \'…\'")'
+    )
 
     def claims(self, clause: str) -> bool:
         return bool(quoted(clause)) and (layout_of(clause) is not None or bool(WRITE.search(clause)))

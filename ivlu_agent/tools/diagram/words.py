@@ -1,0 +1,175 @@
+"""The words a diagram request is written in, read without deciding what to draw: the edge-list
+grammar ('A -> B -> C (4)', 'A-B, B-C', 'idle -coin-> ready'), the node and edge counts a request
+names ('with 3 nodes and 2 edges'), DOT-safe ids for node names, flowchart step shapes, and the
+bundled algorithm flowcharts from data/algorithms.json. DiagramRule in rule.py picks the diagram kind
+and builds the spec from these pieces."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from importlib import resources
+
+from ..base import BadRequest
+from .spec import Edge
+
+ARROW = re.compile(
+    r"\s*(?:(?P<bi><-{1,2}>|↔)"
+    r"|(?<=\s)-{1,2}\[(?P<l1>[^\]]{1,40})\]-{1,2}>"
+    r"|(?<=\s)-{1,2}(?P<l2>[^\s\->\[][^>]{0,39}?)-{1,2}>"
+    r"|(?P<d>-{1,2}>|→|⟶|=>)"
+    r"|(?P<u>--|—|–))\s*")
+PLAIN_HYPHEN = re.compile(r"^\s*(?P<a>[\w'.]+)\s*-\s*(?P<b>[\w'.]+)\s*$")
+EDGE_LABEL = re.compile(r"\s*(?:\((?P<p>[^()]{1,40})\)|\[(?P<b>[^\[\]]{1,40})\]|:\s*(?P<c>.{1,40})"
+                        r"|\s(?:on|when|weight|w\s*=|cost)\s*(?P<o>.{1,40})|\s*=\s*(?P<e>-?\d+(?:\.\d+)?))\s*$", re.IGNORECASE)
+# A count sits at the start of the body, after a comma, colon or '(' or after a joining word, so a step
+# such as 'insert 1 node' stays a step: 'with 3 nodes and 2 edges', 'of 4 nodes', '3 nodes, 2 edges'.
+COUNT = re.compile(r"(?P<lead>^\s*|[,(:]\s*|\b(?:with|having|has|of|on|and)\s+)(?:(?:exactly|just|only)\s+)?"
+                   r"(?P<n>\d{1,3})\s+(?P<what>nodes?|vertices|vertex|states?|edges?|arrows?|transitions?)\b",
+                   re.IGNORECASE)
+ARROW_TEXT = re.compile(r"->|→|⟶|=>|<->|↔|--|—|–|\s-\S")
+QUOTES = "\"'“”‘’"
+
+
+@lru_cache(maxsize=1)
+def algorithms() -> dict[str, dict]:
+    """name and every alias (lower case) → {"name", "steps"} from data/algorithms.json."""
+    raw = json.loads(resources.files("ivlu_agent.data").joinpath("algorithms.json").read_text(encoding="utf-8"))
+    table: dict[str, dict] = {}
+    for name, entry in raw.items():
+        if name.startswith("_"):
+            continue
+        item = {"name": name, "steps": entry["steps"]}
+        for key in (name, *entry.get("aliases", [])):
+            table[key.lower()] = item
+    return table
+
+
+def clean_name(text: str) -> str:
+    return " ".join(text.strip().strip(QUOTES).split())
+
+
+class NodeNames:
+    """Stable, DOT-safe ids for node names, in first-seen order (ids are internal; labels keep the name
+    as first written). `labels` maps each id to its label."""
+
+    def __init__(self) -> None:
+        self.taken: dict[str, str] = {}  # casefolded name -> id
+        self.labels: dict[str, str] = {}
+
+    def id(self, name: str) -> str:
+        key = name.casefold()
+        if key not in self.taken:
+            base = re.sub(r"[^a-z0-9]+", "_", key).strip("_")[:30] or "node"  # ASCII ids; a CJK name stays the label
+            nid = f"{base}_{len(self.taken)}" if not base[0].isalpha() or base in self.taken.values() else base
+            self.taken[key] = nid
+            self.labels[nid] = name
+        return self.taken[key]
+
+    def knows(self, name: str) -> bool:
+        return name.casefold() in self.taken
+
+    def edges(self, parsed: list[tuple[str, str, str, str]], both_ways: bool = False) -> list[Edge]:
+        """Edges for `parse_edges` output; with `both_ways`, a '<->' edge (kind 'b') becomes two."""
+        out = []
+        for a, b, label, kind in parsed:
+            out.append(Edge(source=self.id(a), target=self.id(b), label=label))
+            if both_ways and kind == "b":
+                out.append(Edge(source=self.id(b), target=self.id(a), label=label))
+        return out
+
+
+def split_items(text: str) -> list[str]:
+    """Split at top-level ',' and ';' (not inside quotes, brackets or parentheses)."""
+    items, depth, quote, start = [], 0, "", 0
+    for i, ch in enumerate(text):
+        if quote:
+            quote = "" if ch in QUOTES else quote
+        elif ch in QUOTES and (i == 0 or not text[i - 1].isalnum()):
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth = max(0, depth - 1)
+        elif ch in ",;" and depth == 0:
+            items.append(text[start:i])
+            start = i + 1
+    items.append(text[start:])
+    return [i.strip() for i in items if i.strip()]
+
+
+def parse_item(item: str) -> list[tuple[str, str, str, str]] | None:
+    """'A -> B -> C (4)' → [(A, B, '', 'd'), (B, C, '4', 'd')]; kind 'd' directed, 'u' undirected,
+    'b' both ways. None when the item has no edge."""
+    label = ""
+    m = EDGE_LABEL.search(item)
+    if m and (ARROW.search(item[:m.start()] + " ") or PLAIN_HYPHEN.match(item[:m.start()])):
+        label = clean_name(next(g for g in m.groups() if g is not None))
+        item = item[:m.start()]
+    parts = ARROW.split(" " + item + " ")
+    # re.split with groups: [node, bi, l1, l2, d, u, node, ...]
+    if len(parts) == 1:
+        plain = PLAIN_HYPHEN.match(item)
+        if not plain:
+            return None
+        return [(clean_name(plain.group("a")), clean_name(plain.group("b")), label, "u")]
+    names = parts[0::6]
+    groups = [parts[i:i + 5] for i in range(1, len(parts), 6)]
+    edges = []
+    for k, (bi, l1, l2, d, u) in enumerate(groups):
+        a, b = clean_name(names[k]), clean_name(names[k + 1])
+        if not a or not b:
+            return None
+        kind = "b" if bi else ("u" if u else "d")
+        edges.append((a, b, clean_name(l1 or l2 or ""), kind))
+    if label:
+        edges[-1] = (*edges[-1][:2], label, edges[-1][3])
+    return edges
+
+
+def parse_edges(text: str) -> tuple[list[tuple[str, str, str, str]], list[str]]:
+    """All edges of an edge list, and the items that are not edges."""
+    edges, rest = [], []
+    for item in split_items(text):
+        parsed = parse_item(item)
+        if parsed is None and re.search(r"\s+and\s+", item):
+            pieces = [parse_item(p) for p in re.split(r"\s+and\s+", item)]
+            parsed = [e for p in pieces if p for e in p] if all(pieces) else None
+        if parsed is None:
+            rest.append(item)
+        else:
+            edges += parsed
+    return edges, rest
+
+
+def take_counts(text: str) -> tuple[dict[str, int], str]:
+    """The node and edge counts a request names, and the text without them.
+
+    'with 3 nodes and 2 edges: A-B, B-C' → ({'nodes': 3, 'edges': 2}, 'A-B, B-C')."""
+    counts: dict[str, int] = {}
+
+    def take(m: re.Match) -> str:
+        what = m.group("what").lower()
+        key = "nodes" if what.startswith(("node", "vert", "state")) else "edges"
+        if key in counts and counts[key] != int(m.group("n")):
+            raise BadRequest(f"The request names two {key[:-1]} counts, {counts[key]} and {m.group('n')}.",
+                             f"one {key[:-1]} count", "keep the right one")
+        counts[key] = int(m.group("n"))
+        return "," if m.group("lead").strip() in (",", ":") else (" (" if "(" in m.group("lead") else " ")
+
+    rest = COUNT.sub(take, text)
+    rest = re.sub(r"\(\s*[,\s]*\)", " ", rest)  # '(3 nodes, 2 edges)' leaves '( , )'
+    rest = re.sub(r"\s*,(?:\s*,)+", ",", rest)
+    return counts, rest.strip(" .,:;")
+
+
+def shape_of(name: str) -> str:
+    low = name.lower()
+    if low in ("start", "begin", "end", "stop", "finish", "done", "return") or low.startswith(("start:", "end:")):
+        return "ellipse"
+    if low.endswith("?") or low.startswith(("if ", "is ", "whether ")):
+        return "diamond"
+    if low.startswith(("read", "input", "print", "output", "display", "write", "show", "get ")):
+        return "parallelogram"
+    return "box"
