@@ -13,7 +13,7 @@ from typing import Any, Iterator
 from .config import ENGINES, MAX_IMAGE_BYTES, MAX_IMAGES, MAX_REQUEST_CHARS, PREFER, default_home
 from .errors import IvluError
 from .store import ArtifactStore
-from .types import ArtifactRef, Event, RunResult, StepResult
+from .types import ArtifactRef, Event, RunResult, StepResult, Verdict
 
 ENGINE_OPTIONS = ("timeout_s",)
 PLANNER_OPTIONS = {"plan_retries": "retries", "think_tokens": "think_tokens", "plan_tokens": "plan_tokens",
@@ -252,8 +252,10 @@ class Agent:
         results = values.get("results") or {}
         steps = [StepResult.model_validate(results[s["id"]]) for s in plan["steps"] if s["id"] in results]
         statuses = [s.status for s in steps]
+        faithful = Verdict.model_validate(plan["faithful"]) if plan.get("faithful") else None
         if steps and len(steps) == len(plan["steps"]) and all(s == "verified" for s in statuses):
-            status = "verified"
+            # Every panel checks out; the run is certified only if the plan is what was asked.
+            status = "verified" if faithful is None or faithful.passed else "unverified"
         elif not steps or all(s == "failed" for s in statuses):
             status = "failed"
         else:
@@ -268,7 +270,7 @@ class Agent:
             reasoning += "\n\nNotes: " + "; ".join(plan["notes"])
         return RunResult(
             status=status, request=values.get("plan_request", values.get("request", "")), thread_id=thread_id,
-            reasoning=reasoning, planner=plan.get("planner", ""),
+            reasoning=reasoning, planner=plan.get("planner", ""), faithful=faithful,
             figure=ArtifactRef.model_validate(values["figure"]) if values.get("figure") else None,
             figure_svg=ArtifactRef.model_validate(values["figure_svg"]) if values.get("figure_svg") else None,
             steps=steps, timings=timings, home=str(self.home),

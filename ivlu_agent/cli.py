@@ -120,6 +120,8 @@ def _run_with_progress(agent, args):
 
 def _summary(result) -> None:
     print(f"status: {result.status}   thread: {result.thread_id}")
+    if result.faithful is not None and not result.faithful.passed:
+        print(f"  ✗ plan.faithful: {result.faithful.message}")
     for s in result.steps:
         failed = [v for v in s.verdicts if not v.passed]
         print(f"  {s.id} {s.kind:9s} {s.status:10s} {s.title}  ({len(s.attempts)} attempt(s))")

@@ -55,6 +55,9 @@ def render_report(result: RunResult) -> str:
     if result.figure:
         lines += ["![figure](figure.png)", ""]
     lines += ["## Plan", ""] + ([f"**Planner:** {result.planner}", ""] if result.planner else [])
+    if result.faithful is not None:
+        mark = "✅" if result.faithful.passed else "❌"
+        lines += [f"**Faithfulness:** {mark} {result.faithful.message}", ""]
     lines += [result.reasoning or "(no reasoning given)", ""]
     for step in result.steps:
         lines += [f"## Step {step.id}: {step.title} ({step.kind}) — {step.status}", "",

@@ -95,11 +95,14 @@ class StepResult(BaseModel):
 class RunResult(BaseModel):
     """What `Agent.run` returns and what `result.json` holds."""
 
-    status: RunStatus = Field(description="verified when every step is, failed when none rendered, else unverified.")
+    status: RunStatus = Field(description="verified when every step is and the plan accounts for the whole request, "
+                                          "failed when none rendered, else unverified.")
     request: str
     thread_id: str
     reasoning: str = Field(default="", description="The planner's reasoning text.")
     planner: str = Field(default="", description="Who planned: 'symbolic', 'internvlu', or the fallback used.")
+    faithful: Verdict | None = Field(default=None, description="plan.faithful: whether the plan accounts for every "
+                                     "word and number of the request; failed, it lists what was not understood.")
     figure: ArtifactRef | None = Field(default=None, description="The composed figure PNG.")
     figure_svg: ArtifactRef | None = Field(default=None, description="The composed SVG, when every panel has one.")
     steps: list[StepResult] = Field(default_factory=list)
@@ -122,6 +125,8 @@ class RunResult(BaseModel):
             "thread_id": self.thread_id,
             "reasoning": self.reasoning,
             "planner": self.planner or None,
+            "faithful": ({"passed": self.faithful.passed, "message": self.faithful.message, **self.faithful.details}
+                         if self.faithful else None),
             "figure": "figure.png" if self.figure else None,
             "figure_svg": "figure.svg" if self.figure_svg else None,
             "steps": [

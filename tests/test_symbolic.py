@@ -84,3 +84,13 @@ def test_not_understood_lists_supported_kinds(planner):
         planner.plan("draw caffeine; sing me a song", [], [])
     text = str(e.value)
     assert "Understood: molecule 'caffeine'" in text and "reaction schemes" in text
+
+
+def test_group_words_highlight_only_when_asked(planner):
+    plan = planner.plan("Draw the amino acids glycine, alanine and serine", [], [])
+    assert [s.name for s in plan.steps] == ["glycine", "alanine", "serine"]
+    assert all(not s.highlight for s in plan.steps)  # 'amino' names the class, it asks for nothing
+    asked = planner.plan("draw glycine and highlight its amino group", [], [])
+    assert asked.steps[0].highlight == ["amine"]
+    exam = planner.plan("Draw acetic acid, clearly indicating the carboxyl functional group", [], [])
+    assert exam.steps[0].highlight == ["carboxylic acid"]

@@ -13,6 +13,7 @@ from langgraph.config import get_stream_writer
 from langgraph.types import Send
 
 from ..errors import IvluError, RenderError
+from ..planning.faithful import check_plan
 from ..planning.protocol import NeuralEngine, Planner
 from ..store import ArtifactStore
 from ..tools import KINDS, Plan, StepSpec, parse_step
@@ -53,6 +54,7 @@ def plan(state: dict, services: Services) -> dict:
                      "figure": state.get("figure")}]
     images = [ArtifactRef.model_validate(i) for i in state.get("images", [])]
     result: Plan = services.planner.plan(state["request"], images, history + archived)
+    result.faithful = check_plan(state["request"], result.steps)  # part of the certificate
     ids = set()
     for i, step in enumerate(result.steps, start=1):
         step.id = step.id if step.id and step.id not in ids else f"s{i}"

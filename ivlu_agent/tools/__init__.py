@@ -11,6 +11,7 @@ from typing import Annotated, Union
 
 from pydantic import BaseModel, Field
 
+from ..types import Verdict
 from .base import KINDS, Kind, StepSpec, parse_step, register
 from .cad import CadRule, CadSpec
 from .diagram import DiagramRule, DiagramSpec
@@ -50,6 +51,9 @@ class Plan(BaseModel):
     planner: str = Field(default="", max_length=40,
                          description="Who made the steps: '' or 'symbolic' (rules), 'internvlu' (the model), "
                                      "or the fallback that planned after the model's plans failed validation.")
+    faithful: Verdict | None = Field(default=None, description="Whether the steps account for every word and "
+                                     "number of the request (planning/faithful.py); a failed one keeps the run "
+                                     "from being verified.")
 
 
 __all__ = ["REGISTRY", "SPECS", "RULES", "KINDS", "Step", "Plan", "StepSpec", "parse_step", "MAX_STEPS"]

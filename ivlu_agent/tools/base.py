@@ -93,6 +93,28 @@ class StepSpec(BaseModel):
         """This step, checked for meaning when a model wrote it (facts filled in); raises PlanRejected."""
         return self
 
+    def evidence(self) -> list[str]:
+        """What this step accounts for in the request's words (the `plan.faithful` check): by default
+        the kind's name and every field name, string and number of the spec. Kinds add what words may
+        say instead (a compound's synonyms, a group's names)."""
+        out = [self.kind]
+
+        def walk(value: Any) -> None:
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    out.append(str(key).replace("_", " "))
+                    walk(item)
+            elif isinstance(value, (list, tuple)):
+                for item in value:
+                    walk(item)
+            elif isinstance(value, str):
+                out.append(value)
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                out.append(f"{value:g}")
+
+        walk(self.model_dump(mode="json", exclude={"id", "depends_on"}))
+        return out
+
     def compounds_drawn(self) -> set[str]:
         """Lower-case names of the compounds this step draws (a model plan must draw every one it was asked for)."""
         return set()
@@ -134,6 +156,7 @@ class Rule(Protocol):
     name: str
     priority: int  # lower reads a clause first; the order matters where two rules could claim the same words
     examples: str  # what this rule plans, with example requests (listed when a request is not understood)
+    vocabulary: frozenset[str]  # its directive words, accounted for in a request (plan.faithful) when it plans
 
     def claims(self, clause: str) -> bool:
         """True when this rule can plan the clause (cheap: no native libraries)."""
@@ -177,9 +200,9 @@ def register(spec: type[StepSpec], rule: Rule | None = None) -> Kind:
         problems.append("it has no `kind: Literal[...]` field with a default")
     elif kind.name in KINDS:
         problems.append(f"the kind name {kind.name!r} is taken")
-    if rule is not None and not all(hasattr(rule, a) for a in ("name", "priority", "examples", "claims", "plan",
-                                                                 "follow_up")):
-        problems.append("its rule lacks name, priority, examples, claims, plan or follow_up")
+    if rule is not None and not all(hasattr(rule, a) for a in ("name", "priority", "examples", "vocabulary",
+                                                                 "claims", "plan", "follow_up")):
+        problems.append("its rule lacks name, priority, examples, vocabulary, claims, plan or follow_up")
     if problems:
         raise TypeError(f"Kind {spec.__name__} cannot be registered: " + "; ".join(problems))
     KINDS[kind.name] = spec

@@ -373,6 +373,7 @@ class CadRule:
         "bracket 50 by 30 by 5 with a 5 mm hole in each leg'; follow-ups 'rotate it 45° about x', "
         "'show the left and back views')"
     )
+    vocabulary = VOCABULARY  # the words the rule reads (cad/words.py)
 
     def claims(self, clause: str) -> bool:
         t = normalise(re.sub(r"'[^']*'|\"[^\"]*\"|“[^”]*”|‘[^’]*’", " ", clause))  # quoted text is not a size

@@ -280,6 +280,24 @@ class CadSpec(StepSpec):
             return self.model_copy(update={"drawing": self.drawing.model_copy(update=change)}), f"redrew with {words}"
         return None  # a wrong solid is not fixed by drawing it again
 
+    def evidence(self) -> list[str]:
+        """The spec's words, and the sizes its feature positions imply: the spacing between features on a
+        face and the diameter of the circle they lie on (a request says '40 mm apart', '80 mm pitch circle')."""
+        import math
+
+        out = super().evidence()
+        by_face: dict[str, list[tuple[float, float]]] = {}
+        for f in self.features:
+            at = getattr(f, "at", None)
+            if at is not None:
+                by_face.setdefault(getattr(f, "face", ""), []).append((float(at[0]), float(at[1])))
+        for points in by_face.values():
+            for i, (u, v) in enumerate(points):
+                out.append(f"{2 * math.hypot(u, v):g}")
+                for u2, v2 in points[i + 1:]:
+                    out += [f"{abs(u - u2):g}", f"{abs(v - v2):g}", f"{math.hypot(u - u2, v - v2):g}"]
+        return out
+
     def render_timeout_s(self) -> float:
         return 60.0 + 2.0 * len(self.features)
 

@@ -52,6 +52,7 @@ spacer bracket brackets l hole holes bores through blind drilled axial centre mi
 counterbore counterbored counterbores slot slots pocket pockets recess boss bosses fillet fillets filleted
 rounded rounds chamfer chamfers chamfered bevelled beveled apart spaced between circle bolt pitch pcd is
 are be as has
+y z degrees degree solid rectangular square elevation elevations down along
 """
 
 

@@ -19,6 +19,8 @@ highlighting highlights label labelled labeled labels labelling labeling mark ma
 colored them it this that these those is are be 2d 2-d picture figure image diagram panel panels
 chemical skeletal well only red blue green orange purple yellow pink cyan teal brown grey gray magenta lime
 what which where plus using use emphasise emphasize outline circle atoms atom bonds bond same again instead
+clearly indicate indicates indicating indicated identify identifying showing shown displayed display complete full
+functional circling circled marking colouring coloring emphasising emphasizing
 """.split())
 
 
@@ -49,7 +51,7 @@ def looks_like_smiles(token: str) -> bool:
 @lru_cache(maxsize=1)
 def _group_regex() -> re.Pattern:
     keys = sorted(groups(), key=len, reverse=True)
-    return re.compile(r"\b(?P<key>" + "|".join(map(re.escape, keys)) + r")(?:e?s)?(?P<g>\s+groups?)?\b", re.I)
+    return re.compile(r"\b(?P<key>" + "|".join(map(re.escape, keys)) + r")(?:e?s)?(?P<g>\s+(?:functional\s+)?groups?)?\b", re.I)
 
 
 
@@ -60,25 +62,34 @@ def _compound_regex() -> re.Pattern:
 
 
 
+# A group is drawn highlighted only when the words ask for it: a highlight, colour, mark or label directive,
+# or a colour named right after the group. A group word inside a class name ('the amino acids glycine
+# and alanine', 'nitro compounds') describes the molecules and highlights nothing.
+HIGHLIGHT_DIRECTIVE = re.compile(
+    r"\b(?:highlight|colou?r|mark|label|circle|emphasi[sz]e|indicat|shade|identify|point(?:ing)?\s+out)\w*", re.I)
+
+
 def find_groups(text: str) -> tuple[list[str], dict[str, str], str]:
-    """Functional groups mentioned, their colours, and the text with those mentions blanked."""
+    """Functional groups asked to be shown (highlighted, coloured or labelled), their colours, and the text
+    with every group mention blanked (a mention that asks for nothing is description)."""
     table = groups()
     compound_names = compounds()
     found: list[tuple[int, str]] = []
     colors: dict[str, str] = {}
     blanked = text
+    asked = bool(HIGHLIGHT_DIRECTIVE.search(text))
     for m in _group_regex().finditer(text):
         key = m.group("key").lower()
         if key in compound_names and not m.group("g"):
             continue  # 'alcohol' alone names ethanol; 'alcohol groups' names hydroxyl
         name = table[key].name
-        found.append((m.start(), name))
         color = re.match(r"\s*(?:in|as|to|with)?\s*(\w+)", text[m.end():m.end() + 30].lower())
         if color and color.group(1) in COLOR_NAMES:
             colors[name] = color.group(1)
+        if asked or name in colors:
+            found.append((m.start(), name))
         blanked = blanked[:m.start()] + " " * (m.end() - m.start()) + blanked[m.end():]
     return list(dict.fromkeys(name for _, name in sorted(found))), colors, blanked
-
 
 
 def find_molecules(text: str) -> tuple[list[tuple[str, str]], list[str]]:

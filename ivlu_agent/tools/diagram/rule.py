@@ -74,6 +74,21 @@ def _too_big(n_nodes: int, n_edges: int) -> None:
                         f"at most {MAX_NODES} nodes and {MAX_EDGES} edges", "split it into several diagrams")
 
 
+
+# Directive words this rule understands; the plan.faithful check counts them as accounted for.
+VOCABULARY = frozenset({"diagram", "diagrams", "flowchart", "flowcharts", "flow", "chart", "tree", "trees", "binary",
+                        "search", "bst", "graph", "graphs", "directed", "undirected", "weighted", "node", "nodes", "vertex",
+                        "vertices", "edge", "edges", "arc", "arcs", "state", "states", "machine", "machines", "automaton",
+                        "automata", "dfa", "nfa", "fsm", "finite", "transition", "transitions", "start", "starting",
+                        "initial", "accept", "accepting", "final", "halting", "keys", "key", "values", "numbers", "elements",
+                        "items", "insert", "inserted", "inserting", "order", "root", "child", "children", "parent", "leaf",
+                        "leaves", "cluster", "clusters", "group", "subgraph", "complete", "cycle", "path", "wheel", "star",
+                        "petersen", "k", "c", "p", "w", "s", "algorithm", "algorithms", "steps", "step", "decision",
+                        "process", "procedure", "method", "of", "for", "with", "and", "to", "from", "on", "exactly",
+                        "arrow", "arrows", "link", "links", "connected", "connect", "connects", "loop",
+                        "loops", "branch", "branches", "yes", "no", "end", "stop", "begin"})
+
+
 class DiagramRule:
     """Flowcharts, trees, BSTs, graphs and state machines."""
 
@@ -84,6 +99,7 @@ class DiagramRule:
         "70, 20'), trees, graphs ('undirected graph A-B, B-C', 'K5') and state machines ('state "
         "machine: idle -coin-> ready, ready -push-> idle')"
     )
+    vocabulary = VOCABULARY
 
     def claims(self, clause: str) -> bool:
         return bool(DIAGRAM_WORDS.search(PLOT_PHRASES.sub(" ", clause)))

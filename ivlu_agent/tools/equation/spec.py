@@ -42,6 +42,15 @@ class EquationSpec(StepSpec):
     cli = CliCheck("--equation", "the formula the image should show, in LaTeX, e.g. 'a^{2} + b^{2} = c^{2}'",
                    "ivlu_agent.tools.equation.rule:verify_target", metavar="LATEX")
 
+    def evidence(self) -> list[str]:
+        """The spec's words, and the other names of a named formula ('Pythagoras' for the Pythagorean theorem)."""
+        from .rule import ALIASES, NAMED
+
+        out = super().evidence()
+        if self.name:
+            out += [alias for alias, key in ALIASES.items() if self.name.lower() in (key, NAMED[key].title.lower())]
+        return out
+
     @field_validator("latex")
     @classmethod
     def _one_formula(cls, v: str) -> str:

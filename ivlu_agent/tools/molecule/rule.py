@@ -18,6 +18,15 @@ from ..common.names import (
 )
 from .spec import MoleculeSpec
 
+# Directive words this rule understands; the plan.faithful check counts them as accounted for.
+VOCABULARY = frozenset(FILLER) | {"highlighting", "structural", "displayed", "skeletal", "condensed", "lewis", "kekule", "line",
+                                         "angle", "bond-line", "side-by-side", "px", "pixels", "pixel", "size", "big", "large", "small",
+                                         # words that describe compounds rather than ask for anything
+                                         "common", "lab", "laboratory", "solvent", "solvents", "reagent", "reagents",
+                                         "drug", "drugs", "medicine", "hormone", "vitamin", "natural", "simple",
+                                         "simplest", "famous", "important", "typical", "example", "examples",
+                                         "monomer", "monomers", "isomer", "isomers"}
+
 
 class MoleculeRule:
     """'draw caffeine and aspirin, highlight the methyl groups in red', SMILES, follow-ups."""
@@ -29,6 +38,7 @@ class MoleculeRule:
         "CC(=O)Oc1ccccc1C(=O)O'); functional groups to highlight, label or colour ('highlight the "
         "carbonyl groups in red')"
     )
+    vocabulary = VOCABULARY
 
     def claims(self, clause: str) -> bool:
         if ARROWS.search(clause):

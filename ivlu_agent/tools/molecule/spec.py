@@ -57,6 +57,20 @@ class MoleculeSpec(StepSpec):
     def compounds_drawn(self) -> set[str]:
         return {self.name.lower()}
 
+    def evidence(self) -> list[str]:
+        """The spec's words, and the other names of its compound and of its highlighted groups."""
+        from ..common.chem import compounds, groups
+
+        out = super().evidence()
+        compound = compounds().get(self.name.lower())
+        if compound is not None:
+            out += [compound.name, *compound.synonyms]
+        for g in [*self.highlight, *self.colors]:
+            group = groups().get(g)
+            if group is not None:
+                out += [group.name, *group.synonyms]
+        return out
+
     def refine(self, verdicts: list[Verdict], attempt: int) -> tuple["MoleculeSpec", str] | None:
         failed = {v.verifier: v for v in verdicts if not v.passed}
         identity = failed.get("molecule.identity")

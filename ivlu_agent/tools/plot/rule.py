@@ -139,6 +139,17 @@ def numbers(text: str) -> list[float]:
     return [float(v.replace("−", "-")) for v in re.findall(r"[-−]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?", text)]
 
 
+
+# Directive words this rule understands; the plan.faithful check counts them as accounted for.
+VOCABULARY = frozenset({"plot", "plots", "plotted", "graph", "graphs", "chart", "charts", "bar", "bars", "line", "lines",
+                        "pie", "scatter", "histogram", "curve", "curves", "function", "functions", "from", "to", "between",
+                        "over", "range", "domain", "x", "y", "axis", "axes", "label", "labels", "labelled", "labeled",
+                        "title", "titled", "entitled", "legend", "without", "no", "samples", "sample", "points", "point",
+                        "sampled", "versus", "vs", "against", "of", "and", "with", "data", "values", "value", "series",
+                        "sketch", "f", "in", "for", "by", "across", "years", "year", "pi", "million", "thousand", "billion",
+                        "grid", "log", "scale", "linear", "comparing", "compare", "showing", "sales", "y-axis", "x-axis"})
+
+
 class PlotRule:
     """Function plots and data charts."""
 
@@ -148,6 +159,7 @@ class PlotRule:
         "function plots ('plot sin(x)/x from -10 to 10') and charts ('bar chart of 2019–2023 "
         "sales 3, 5, 4, 6, 8', 'pie chart of apples 30, bananas 50')"
     )
+    vocabulary = VOCABULARY
 
     def claims(self, clause: str) -> bool:
         text = NOT_PLOTS.sub(" ", clause)

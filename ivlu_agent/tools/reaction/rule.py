@@ -7,6 +7,11 @@ from ..common.chem import lookup_compound
 from ..common.names import ARROWS, FILLER, looks_like_smiles
 from .spec import Component, ReactionSpec
 
+# Directive words this rule understands; the plan.faithful check counts them as accounted for.
+VOCABULARY = frozenset(FILLER) | {"react", "reacts", "reacting", "reacted", "with", "give", "gives", "giving", "yield",
+                                         "yields", "yielding", "form", "forms", "forming", "produce", "produces", "producing", "catalysed",
+                                         "catalyzed", "catalyst", "conditions", "condition", "arrow", "over", "equation", "scheme"}
+
 
 class ReactionRule:
     """'acetic acid + ethanol ->[H2SO4] ethyl acetate + water'."""
@@ -16,6 +21,7 @@ class ReactionRule:
     examples = (  # what the planner lists when it understands nothing in a request
         "reaction schemes ('acetic acid + ethanol -> ethyl acetate + water')"
     )
+    vocabulary = VOCABULARY
 
     def claims(self, clause: str) -> bool:
         return bool(ARROWS.search(clause))

@@ -51,6 +51,17 @@ class ReactionSpec(StepSpec):
     def compounds_drawn(self) -> set[str]:
         return {c.name.lower() for c in self.reactants + self.products}
 
+    def evidence(self) -> list[str]:
+        """The spec's words, and the other names of every component's compound."""
+        from ..common.chem import compounds
+
+        out = super().evidence()
+        for c in self.reactants + self.products:
+            compound = compounds().get(c.name.lower())
+            if compound is not None:
+                out += [compound.name, *compound.synonyms]
+        return out
+
     def refine(self, verdicts: list[Verdict], attempt: int) -> tuple["ReactionSpec", str] | None:
         if any(not v.passed and v.verifier in ("reaction.osra", "reaction.render") for v in verdicts):
             if attempt - 1 < len(DEPICTION_LADDER):

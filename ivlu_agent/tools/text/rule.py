@@ -41,6 +41,17 @@ def layout_of(clause: str) -> str | None:
     return min(found)[1] if found else None
 
 
+
+# Directive words this rule understands; the plan.faithful check counts them as accounted for.
+VOCABULARY = frozenset(FILLER) | {"poster", "posters", "label", "labels", "panel", "title", "titled", "entitled", "subtitle",
+                                       "subtitled", "heading", "subheading", "body", "text", "write", "written", "saying", "says", "reading",
+                                       "reads", "banner", "slide", "card", "sign", "caption", "px", "pixels", "by", "x", "flyer", "cover",
+                                       "box", "callout", "note", "tag", "sticker", "badge", "tagline", "strapline",
+                                       "headline", "header", "called", "named", "contents", "content", "lines",
+                                       "line", "paragraph", "paragraphs", "bullet", "bullets", "海报", "横幅", "面板",
+                                       "文本框", "标签", "副标题", "标题", "内容", "正文", "文字", "写"}
+
+
 class TextRule:
     """Posters, labels and titled panels with exact, quoted text."""
 
@@ -50,6 +61,7 @@ class TextRule:
         'text (\'a poster titled "…" with subtitle "…"\', "a label \'Mitochondrion\'", "a panel '
         'titled \'Key facts\' with text \'…\'")'
     )
+    vocabulary = VOCABULARY
 
     def claims(self, clause: str) -> bool:
         return bool(quoted(clause)) and (layout_of(clause) is not None or bool(WRITE.search(clause)))

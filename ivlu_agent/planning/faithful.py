@@ -1,0 +1,118 @@
+"""Account for every word of a request: the plan-level verdict `plan.faithful`, part of the certificate.
+
+A run is certified only when its plan accounts for what was asked. Each word of the request must be
+accounted for by one of:
+
+- the plan itself: a step's evidence (`StepSpec.evidence()`: its names, texts, numbers, groups, the
+  synonyms of its compounds…);
+- the directive words of the kinds' rules (`Rule.vocabulary`: "highlight", "views", "chart"…);
+- the filler below: function words, politeness, and the words teachers and examiners wrap requests in.
+
+Every number must be used by the plan. Words or numbers left over mean the planner did not understand
+part of the request: the verdict fails and lists them, so the run cannot end `verified`. The check is
+plain code over words; it never reads pixels, and it errs towards "not understood".
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from ..tools import REGISTRY, StepSpec
+from ..types import Verdict
+
+FILLER = frozenset("""
+a an the and or but of in on at to for by with from into onto as than then so also too just now next
+this that these those it its it's their them they there here which what where when who how please
+i me my we our us you your can could would will should may might must need needs want like let lets
+is are be been being was were do does did done have has had get make makes made give gives show shows
+showing shown see draw drawn drawing depict display present produce create generate render sketch
+illustrate illustrating plot put use using used one some any each every all both only same new
+another other more again instead just simple simply nice neat clean clear clearly quick quickly
+properly correctly accurately exactly neatly fully complete completely full whole standard
+conventional conventions usual typical please thanks thank kindly help hey hi hello ok okay
+picture image figure diagram panel version copy view look looks looking like
+lecture lectures class classes lesson lessons slide slides talk seminar course students student
+exam exams test quiz homework worksheet handout notes paper report thesis poster textbook book
+answer key question questions problem part below above following given label labelled labeled
+publication journal article manuscript si supporting information supplementary appendix figures
+row rows column columns grid own alone separately separate together compare comparing comparison contrast
+beside alongside side sides order left-to-right layout arranged arrange
+""".split())
+# Numbers written as words are counts the rules read ('two holes'); they must be used like digits.
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                "nine": 9, "ten": 10, "twelve": 12, "single": 1, "pair": 2, "double": 2}
+WORD = re.compile(r"[^\W\d_]+(?:'s)?|\d+(?:\.\d+)?", re.UNICODE)
+ENDINGS = ("'s", "s", "es", "ed", "d", "ing", "ly", "ies")
+
+
+def tokens(text: str) -> list[str]:
+    """Words and numbers, lower-cased; CJK runs are one token each."""
+    return [t.lower() for t in WORD.findall(text)]
+
+
+def evidence_tokens(strings: Iterable[str]) -> tuple[set[str], set[float]]:
+    """The words and numbers a plan's evidence holds."""
+    words: set[str] = set()
+    numbers: set[float] = set()
+    for s in strings:
+        for t in tokens(s):
+            if t[0].isdigit():
+                numbers.add(float(t))
+            else:
+                words.add(t)
+    return words, numbers
+
+
+def stems(word: str) -> set[str]:
+    """The word and its simple inflections removed: 'holes' -> 'hole', 'labelled' -> 'label'."""
+    out = {word}
+    for end in ENDINGS:
+        if word.endswith(end) and len(word) > len(end) + 2:
+            base = word[: -len(end)]
+            out |= {base, base + "e", base + "y"}
+            if len(base) > 2 and base[-1] == base[-2]:
+                out.add(base[:-1])  # labelled -> label
+    return out
+
+
+def glued_symbols(word: str, words: set[str]) -> bool:
+    """'mc' in 'E = mc^2' is m times c: a short run of letters each of which the plan has as a symbol."""
+    return len(word) <= 4 and all(ch in words for ch in word)
+
+
+def account(request: str, evidence: Iterable[str], vocabulary: Iterable[str]) -> Verdict:
+    """The `plan.faithful` verdict: every word and number of `request` is accounted for."""
+    words, numbers = evidence_tokens(evidence)
+    known = FILLER | set(vocabulary) | words
+    left_words: list[str] = []
+    left_numbers: list[str] = []
+    for t in tokens(request):
+        if t[0].isdigit():
+            if float(t) not in numbers and t not in words:
+                left_numbers.append(t)
+        elif t in NUMBER_WORDS:
+            if float(NUMBER_WORDS[t]) not in numbers and t not in words:
+                left_numbers.append(t)
+        elif not (stems(t) & known) and not any(len(t) > 3 and w.startswith(t) for w in words) \
+                and not glued_symbols(t, words):
+            left_words.append(t)
+    left_words = list(dict.fromkeys(left_words))
+    left_numbers = list(dict.fromkeys(left_numbers))
+    passed = not left_words and not left_numbers
+    problems = ([f"not understood: {', '.join(left_words)}"] if left_words else []) + \
+               ([f"numbers not used by the plan: {', '.join(left_numbers)}"] if left_numbers else [])
+    return Verdict(verifier="plan.faithful", passed=passed, score=1.0 if passed else 0.0,
+                   checked="every word and number of the request is accounted for by the plan",
+                   message="Every word of the request is accounted for." if passed else "; ".join(problems) + ".",
+                   details={"not_understood": left_words, "numbers_unused": left_numbers})
+
+
+def check_plan(request: str, steps: list[StepSpec]) -> Verdict:
+    """`account` over the plan's steps, with the directive words of the rules of the kinds it draws."""
+    rules = {k.name: k.rule for k in REGISTRY}
+    vocabulary: set[str] = set()
+    for step in steps:
+        if rules.get(step.kind) is not None:
+            vocabulary |= rules[step.kind].vocabulary
+    return account(request, [e for step in steps for e in step.evidence()], vocabulary)

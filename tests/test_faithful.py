@@ -1,0 +1,39 @@
+"""plan.faithful: a run is certified only when its plan accounts for every word and number of the request."""
+
+import json
+
+from conftest import ivlu
+
+from ivlu_agent.planning.faithful import account
+
+
+def test_words_and_numbers_left_over_are_named():
+    verdict = account("a plate 60 x 40 with a keyway", ["cad", "plate", "60", "40"], {"with", "x"})
+    assert not verdict.passed and verdict.details["not_understood"] == ["keyway"]
+    assert "not understood: keyway" in verdict.message
+    numbers = account("bars of 3, 5 and 7", ["bar", "3", "5"], set())
+    assert not numbers.passed and numbers.details["numbers_unused"] == ["7"]
+    assert account("two holes", ["hole", "2"], set()).passed and not account("three holes", ["hole", "2"], set()).passed
+    assert account("E = mc^2", ["E = m c^{2}"], set()).passed  # mc is m times c
+
+
+def test_a_request_understood_in_part_cannot_end_verified(agent):
+    result = agent.run("E = mc^2 under a poster heading 'Relativity 101'")
+    assert [s.status for s in result.steps] == ["verified"]  # the panel itself is fine …
+    assert result.status == "unverified" and result.exit_code == 1  # … but it is not what was asked
+    assert not result.faithful.passed and "mc" in result.faithful.details["not_understood"]
+
+
+def test_every_word_accounted_for_keeps_the_certificate(agent):
+    result = agent.run("please draw caffeine and aspirin for my lecture, highlight the methyl groups in red")
+    assert result.status == "verified" and result.faithful.passed
+
+
+def test_the_cli_names_what_it_did_not_understand(tmp_path):
+    run = ivlu("run", "a 60x40x8 mm plate with two 6 mm holes 40 mm apart and a keyway", "--out",
+               str(tmp_path / "out"), home=tmp_path / "home")
+    assert run.returncode == 1, run.stderr
+    assert "plan.faithful: not understood: keyway" in run.stdout
+    result = json.loads((tmp_path / "out" / "result.json").read_text())
+    assert result["status"] == "unverified" and result["faithful"]["not_understood"] == ["keyway"]
+    assert "**Faithfulness:** ❌ not understood: keyway" in (tmp_path / "out" / "report.md").read_text()
