@@ -1,7 +1,7 @@
 # `make demo` and `make test` set everything up first (idempotent), then run.
 VENV ?= .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := graphviz tesseract-ocr tesseract-ocr-eng osra fonts-dejavu fonts-noto-cjk
+APT_PACKAGES := graphviz tesseract-ocr tesseract-ocr-eng osra fonts-dejavu fonts-noto-cjk default-jre-headless
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install system venv demo test bench clean

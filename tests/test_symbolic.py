@@ -94,3 +94,28 @@ def test_group_words_highlight_only_when_asked(planner):
     assert asked.steps[0].highlight == ["amine"]
     exam = planner.plan("Draw acetic acid, clearly indicating the carboxyl functional group", [], [])
     assert exam.steps[0].highlight == ["carboxylic acid"]
+
+
+def test_systematic_names_are_read_by_opsin(planner):
+    (alcohol,) = planner.plan("Please draw 2-methylpropan-2-ol", [], []).steps
+    assert alcohol.name == "2-methylpropan-2-ol" and alcohol.inchikey == "DKGAVHZHDRPRBM-UHFFFAOYSA-N"
+    ester, acid = planner.plan("draw methyl propanoate and (E)-but-2-enoic acid, highlight the ester group",
+                               [], []).steps
+    assert (ester.name, ester.smiles, ester.highlight) == ("methyl propanoate", "CCC(=O)OC", ["ester"])
+    assert acid.smiles == "C/C=C/C(=O)O"  # the stereo descriptor is kept
+    with pytest.raises(IvluError, match="nothing to draw|not a compound I know|Unknown compound name"):
+        planner.plan("draw caffeine and 2-methylpropan-2-olx", [], [])  # OPSIN cannot read it either
+
+
+def test_opsin_reads_names_in_the_worker(workers):
+    read = workers.call("ivlu_agent.tools.common.opsin:parse_names",
+                        ["buta-1,3-diene", "clearly", "1,4-dihydroxyanthracene-9,10-dione"])
+    assert read == {"buta-1,3-diene": "C=CC=C", "1,4-dihydroxyanthracene-9,10-dione": read["1,4-dihydroxyanthracene-9,10-dione"]}
+    assert "O" in read["1,4-dihydroxyanthracene-9,10-dione"]
+
+
+def test_smiles_with_stereo_bonds_stay_whole(planner):
+    (cis,) = planner.plan("draw C/C=C\\C", [], []).steps
+    assert cis.smiles == "C/C=C\\C" and cis.inchikey == "IAQRGUVFOMOMEM-ARJAWSKDSA-N"  # (Z)-but-2-ene
+    trans, caffeine = planner.plan("draw F/C=C/F and caffeine", [], []).steps
+    assert trans.smiles == "F/C=C/F" and caffeine.name == "caffeine"

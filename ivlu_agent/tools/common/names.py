@@ -29,7 +29,7 @@ SMILES_CHARS = re.compile(r"^(?:Cl|Br|[BCNOSPFIH]|[bcnops]|[\[\]()=#@+\-\\/%.0-9
 
 
 
-CHEMICAL_ENDINGS = ("ine", "ol", "one", "ide", "ate", "ane", "ene", "yne", "acid", "ose", "in", "al", "yl")
+CHEMICAL_ENDINGS = ("ine", "ol", "one", "ide", "ate", "ane", "ene", "yne", "acid", "ose", "in", "al", "yl", "oic")
 
 
 
@@ -80,6 +80,11 @@ def find_groups(text: str) -> tuple[list[str], dict[str, str], str]:
     asked = bool(HIGHLIGHT_DIRECTIVE.search(text))
     for m in _group_regex().finditer(text):
         key = m.group("key").lower()
+        start = text.rfind(" ", 0, m.start()) + 1
+        end = len(text) if text.find(" ", m.end()) < 0 else text.find(" ", m.end())
+        token = text[start:end].strip(",;:.!?'\"")
+        if token != m.group() and looks_like_smiles(token):
+            continue  # 'C=C' inside the SMILES C/C=C\C is part of a structure, not a group's name
         if key in compound_names and not m.group("g"):
             continue  # 'alcohol' alone names ethanol; 'alcohol groups' names hydroxyl
         name = table[key].name
@@ -92,13 +97,18 @@ def find_groups(text: str) -> tuple[list[str], dict[str, str], str]:
     return list(dict.fromkeys(name for _, name in sorted(found))), colors, blanked
 
 
-def find_molecules(text: str) -> tuple[list[tuple[str, str]], list[str]]:
-    """(name, SMILES) pairs in request order, and the words left over."""
+def find_molecules(text: str, systematic: dict[str, str] | None = None) -> tuple[list[tuple[str, str]], list[str]]:
+    """(name, SMILES) pairs in request order, and the words left over. `systematic` maps more names (read by
+    OPSIN, see `systematic_candidates`) to their SMILES; they are found like the table's, longest first."""
     table = compounds()
     spans: list[tuple[int, int, str, str]] = []
     for m in _compound_regex().finditer(text.lower()):  # the alternation is longest-first
         c = table[m.group()]
         spans.append((m.start(), m.end(), c.name, c.smiles))
+    for name in sorted(systematic or {}, key=len, reverse=True):
+        for m in re.finditer(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text, re.I):
+            if not any(s < m.end() and m.start() < e for s, e, _, _ in spans):
+                spans.append((m.start(), m.end(), m.group(), systematic[name]))
     for m in re.finditer(r"\S+", text):
         token = m.group().strip(",;:.!?'\"")
         if any(s < m.end() and m.start() < e for s, e, _, _ in spans):
@@ -112,6 +122,37 @@ def find_molecules(text: str) -> tuple[list[tuple[str, str]], list[str]]:
     leftovers = [w.strip(",;:.!?'\"()") for w in rest.split()]
     return [(name, smiles) for _, _, name, smiles in spans], [w for w in leftovers if w]
 
+
+
+# A word that may be (part of) a systematic name: a chemical ending, or locants ('2-methylpropan-2-ol',
+# 'buta-1,3-diene', '(E)-but-2-enoic'). Only such words are offered to OPSIN.
+SYSTEMATIC_WORD = re.compile(r"\d[\d,]*-[a-z]|[a-z]-\d|^\([A-Za-z0-9,+-]{1,12}\)-|(?:oic|ine|ol|one|ide|ate|ane|ene|yne|"
+                             r"ose|al|yl|ium|ite|yde)$", re.I)
+# Words that end a two-word name ('ethanoic acid', 'methyl propanoate'), and that start one.
+NAME_TAILS = {"acid", "anhydride", "chloride", "bromide", "iodide", "fluoride", "oxide", "hydroxide", "ester",
+              "ether", "alcohol", "aldehyde", "ketone", "amide", "nitrile", "cation", "anion", "salt"}
+NAME_HEADS = {"methyl", "ethyl", "propyl", "isopropyl", "butyl", "tert-butyl", "sec-butyl", "isobutyl", "pentyl",
+              "hexyl", "phenyl", "benzyl", "vinyl", "allyl", "sodium", "potassium", "lithium", "calcium",
+              "magnesium", "ammonium", "dimethyl", "diethyl", "trimethyl", "cis", "trans"}
+
+
+def systematic_candidates(text: str, unknown: list[str]) -> list[str]:
+    """Phrases around the unknown words that may be systematic names, longest first per word: with the word
+    before it ('methyl propanoate') and after it ('ethanoic acid') when those fit a name."""
+    tokens = [t.strip(",;:.!?'\"") for t in text.split()]
+    wanted = {u.lower() for u in unknown}
+    out: list[str] = []
+    for i, token in enumerate(tokens):
+        bare = token.strip("()").lower()
+        if not token or not (bare in wanted or token.lower() in wanted) or not SYSTEMATIC_WORD.search(token):
+            continue
+        before = tokens[i - 1] if i and tokens[i - 1].lower() in NAME_HEADS else ""
+        after = tokens[i + 1] if i + 1 < len(tokens) and tokens[i + 1].lower() in NAME_TAILS else ""
+        for phrase in (" ".join(p for p in (before, token, after) if p), " ".join(p for p in (token, after) if p),
+                       " ".join(p for p in (before, token) if p), token):
+            if phrase not in out:
+                out.append(phrase)
+    return out
 
 
 def reject_unknown_compounds(unknown: list[str], understood: list[str]) -> None:
@@ -132,11 +173,11 @@ LIST_BREAK = re.compile(r",\s+|\s+(?:and|&|plus)\s+", re.I)  # not '+' (charges)
 
 
 
-def reject_unknown_list_items(text: str, understood: list[str]) -> None:
+def reject_unknown_list_items(text: str, understood: list[str], systematic: dict[str, str] | None = None) -> None:
     """An item of the molecule list that names no compound ('caffeine and unobtainium') is an error, not a
     word to ignore: drawing only caffeine and calling the run verified would hide it."""
     for item in LIST_BREAK.split(text):
-        molecules, leftovers = find_molecules(item)
+        molecules, leftovers = find_molecules(item, systematic)
         unknown = [w for w in leftovers if w.lower() not in FILLER and not w.isdigit()]
         if unknown and not molecules:
             got = f" I understood: {', '.join(understood)}." if understood else ""

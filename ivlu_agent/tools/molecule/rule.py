@@ -15,8 +15,24 @@ from ..common.names import (
     find_molecules,
     reject_unknown_compounds,
     reject_unknown_list_items,
+    systematic_candidates,
 )
 from .spec import MoleculeSpec
+
+OPSIN = "ivlu_agent.tools.common.opsin:parse_names"
+
+
+def read_systematic(text: str, unknown: list[str], ctx: PlanContext) -> dict[str, str]:
+    """Systematic names among the words the table does not know ('2-methylpropan-2-ol'), read by OPSIN in
+    the worker: {phrase as written: SMILES}. Empty when no word looks like one."""
+    candidates = systematic_candidates(text, unknown)
+    if not candidates:
+        return {}
+    found = ctx.call(OPSIN, candidates)
+    if found:
+        ctx.reasoning.append("OPSIN read the systematic name(s) " + ", ".join(found))
+    return found
+
 
 # Directive words this rule understands; the plan.faithful check counts them as accounted for.
 VOCABULARY = frozenset(FILLER) | {"highlighting", "structural", "displayed", "skeletal", "condensed", "lewis", "kekule", "line",
@@ -56,8 +72,18 @@ class MoleculeRule:
             rest = rest[:size.start()] + " " * (size.end() - size.start()) + rest[size.end():]
         molecules, leftovers = find_molecules(rest)
         unknown = [w for w in leftovers if w.lower() not in FILLER and not w.isdigit()]
+        systematic = read_systematic(clause, unknown, ctx)
+        if systematic:
+            masked = clause
+            for name in systematic:  # a name may hold a group word ('methyl propanoate'): it is the name's
+                for m in re.finditer(re.escape(name), clause, re.I):
+                    rest = rest[:m.start()] + clause[m.start():m.end()] + rest[m.end():]
+                    masked = masked[:m.start()] + " " * (m.end() - m.start()) + masked[m.end():]
+            wanted, colors, _ = find_groups(masked)
+            molecules, leftovers = find_molecules(rest, systematic)
+            unknown = [w for w in leftovers if w.lower() not in FILLER and not w.isdigit()]
         reject_unknown_compounds(unknown, [m[0] or m[1] for m in molecules])
-        reject_unknown_list_items(rest, [m[0] or m[1] for m in molecules])
+        reject_unknown_list_items(rest, [m[0] or m[1] for m in molecules], systematic)
         if not molecules:
             raise IvluError(f"No molecule named in {clause!r}.", "a compound name or a SMILES",
                             "name the compound, e.g. 'draw caffeine'")

@@ -4,7 +4,7 @@ import re
 from ...errors import IvluError
 from ..base import PlanContext
 from ..common.chem import lookup_compound
-from ..common.names import ARROWS, FILLER, looks_like_smiles
+from ..common.names import ARROWS, FILLER, SYSTEMATIC_WORD, looks_like_smiles
 from .spec import Component, ReactionSpec
 
 # Directive words this rule understands; the plan.faithful check counts them as accounted for.
@@ -34,7 +34,16 @@ class ReactionRule:
         if looks_like_smiles(phrase):
             facts = ctx.describe(phrase)
             return Component(name="", smiles=facts["smiles"], inchikey=facts["inchikey"])
-        compound = lookup_compound(phrase)
+        try:
+            compound = lookup_compound(phrase)
+        except IvluError:
+            if not SYSTEMATIC_WORD.search(phrase):
+                raise
+            read = ctx.call("ivlu_agent.tools.common.opsin:parse_names", [phrase])  # a systematic name
+            if not read:
+                raise
+            facts = ctx.describe(read[phrase])
+            return Component(name=phrase, smiles=facts["smiles"], inchikey=facts["inchikey"])
         facts = ctx.describe(compound.smiles)
         return Component(name=compound.name, smiles=facts["smiles"], inchikey=facts["inchikey"])
 
