@@ -238,3 +238,14 @@ def test_mixed_requests_in_other_words(workers):
         assert equation.kind == "equation" and equation.caption() == "quadratic formula", request
     (chart,) = planner.plan("a panel showing a bar chart of 2019–2023 sales 3, 5, 4, 6, 8", [], []).steps
     assert chart.title == "Sales 2019–2023" and chart.categories == ["2019", "2020", "2021", "2022", "2023"]
+
+
+def test_x_value_pairs_are_points_not_values():
+    from ivlu_agent.tools.plot.rule import PlotRule
+
+    spec = PlotRule().build("A line chart of CO2 ppm: 2000 369, 2005 379, 2010 389, 2015 400, 2020 412")
+    (series,) = spec.series
+    assert series.x == [2000, 2005, 2010, 2015, 2020] and series.values == [369, 379, 389, 400, 412]
+    assert (spec.title, spec.x_label) == ("CO2 ppm", "Year")
+    bars = PlotRule().build("bar chart of CO2 ppm: 2000 369, 2005 379")
+    assert bars.categories == ["2000", "2005"] and bars.series[0].values == [369, 379]

@@ -119,3 +119,23 @@ def test_smiles_with_stereo_bonds_stay_whole(planner):
     assert cis.smiles == "C/C=C\\C" and cis.inchikey == "IAQRGUVFOMOMEM-ARJAWSKDSA-N"  # (Z)-but-2-ene
     trans, caffeine = planner.plan("draw F/C=C/F and caffeine", [], []).steps
     assert trans.smiles == "F/C=C/F" and caffeine.name == "caffeine"
+
+
+def test_reactions_written_in_words(planner):
+    (step,) = planner.plan("Propene reacts with HCl to give mainly 2-chloropropane. Draw the reaction scheme.",
+                           [], []).steps
+    assert step.kind == "reaction" and [c.name for c in step.reactants] == ["propylene", "hydrogen chloride"]
+    assert [c.name for c in step.products] == ["2-chloropropane"]
+    (ester,) = planner.plan("Show the esterification of ethanoic acid with methanol to give methyl ethanoate and "
+                            "water, catalysed by concentrated sulfuric acid", [], []).steps
+    assert len(ester.reactants) == 2 and len(ester.products) == 2
+    assert ester.conditions == "concentrated sulfuric acid"
+    (diene,) = planner.plan("The Diels-Alder reaction: buta-1,3-diene and ethene give cyclohexene.", [], []).steps
+    assert diene.kind == "reaction" and diene.products[0].name == "cyclohexene"
+
+
+def test_a_clause_that_only_restates_the_plan_adds_nothing(planner):
+    plan = planner.plan("Ethanol and methoxymethane have the same molecular formula. Draw both structures.", [], [])
+    assert [s.name for s in plan.steps] == ["ethanol", "methoxymethane"]
+    with pytest.raises(IvluError, match="keyway"):  # a clause with something new still has to be understood
+        planner.plan("draw caffeine. Then draw a keyway.", [], [])

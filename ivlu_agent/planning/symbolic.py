@@ -19,6 +19,7 @@ from ..tools import REGISTRY, RULES, Plan
 from ..tools.base import PlanContext, Rule, StepSpec
 from ..tools.common.prose import QUOTED
 from ..types import ArtifactRef
+from .faithful import check_plan
 
 FOLLOW_UPS = "follow-ups, later in the request or on a thread ('now also highlight the hydroxyl groups')"
 SUPPORTED = "; ".join([*(kind.rule.examples for kind in REGISTRY if kind.rule is not None), FOLLOW_UPS])
@@ -68,6 +69,10 @@ class SymbolicPlanner:
                     if reworked is not None:
                         steps = reworked
                         continue
+                if planned is None and steps and check_plan(clause, steps).passed:
+                    # 'Draw the reaction scheme.' after the scheme: every word is already accounted for
+                    ctx.reasoning.append(f"'{clause}' asks for nothing beyond the steps before it")
+                    continue
                 if planned is None and history:  # a follow-up on the thread: rework the previous turn's steps
                     planned = self._follow_up(clause, history[-1]["plan"]["steps"], ctx, same_request=False)
             except ValidationError as e:

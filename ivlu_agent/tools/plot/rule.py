@@ -47,6 +47,8 @@ FUNC_LEAD = re.compile(r"^\s*(?:y|f\s*\(\s*[a-z]\s*\))\s*=\s*", re.IGNORECASE)
 YEAR_RANGE = re.compile(r"\b(1[5-9]\d\d|2[01]\d\d)\s*(?:–|—|-|to|through)\s*(1[5-9]\d\d|2[01]\d\d)\b")
 CATEGORY_LIST = re.compile(r"\b(?:for|over|across|in|by)\s+(?P<items>[A-Za-z][\w.'’-]*(?:\s*(?:,|and|&)\s*[A-Za-z][\w.'’-]*)+)\s*$")
 PAIR = re.compile(rf"\(\s*(?P<x>{NUM})\s*,\s*(?P<y>{NUM})\s*\)")
+# 'CO2 ppm: 2000 369, 2005 379, 2010 389': every item is an x and its value (a year and a reading).
+XY_ITEM = re.compile(rf"^\s*(?P<x>{NUM})\s*(?:[:=]\s*|\s+)(?P<y>{NUM})\s*$")
 CHART_WORDS = re.compile(
     r"\b(?:please|draw|make|show|create|give me|a|an|the|plot|of|bar|column|line|pie|scatter|chart|charts|graph|"
     r"graphs|histogram|values?|data|with|showing|for|points?|plotted|figure|panel|picture|image|containing)\b",
@@ -294,6 +296,16 @@ class PlotRule:
             return PlotSpec(chart="scatter", series=series, title=opts.get("title", (subject or name).capitalize()),
                             x_label=opts.get("x_label", "x"), y_label=opts.get("y_label", "y"),
                             legend=opts.get("legend"))
+        xy = self.xy_pairs(text)
+        if xy and not categories and chart in ("line", "bar"):
+            xs, ys = [p[0] for p in xy], [p[1] for p in xy]
+            yearly = all(x.is_integer() and 1500 <= x <= 2200 for x in xs)
+            what = subject[:1].upper() + subject[1:]  # 'CO2 ppm' keeps its capitals
+            series = ([Series(label=subject, x=xs, values=ys)] if chart == "line"
+                      else [Series(label=subject, values=ys)])
+            return PlotSpec(chart=chart, series=series, categories=[f"{x:g}" for x in xs] if chart == "bar" else [],
+                            title=opts.get("title", what), x_label=opts.get("x_label", "Year" if yearly else ""),
+                            y_label=opts.get("y_label", what), legend=opts.get("legend"))
         groups = self.groups(text)
         if not groups:
             raise IvluError(f"No values found for the {chart} chart.",
@@ -334,6 +346,16 @@ class PlotRule:
                         if y_range else None,
                         y_max=constant(y_range.group("b1") or y_range.group("b2"), "top of the y range")
                         if y_range else None)
+
+    @staticmethod
+    def xy_pairs(text: str) -> list[tuple[float, float]]:
+        """'2000 369, 2005 379, 2010 389' → [(2000, 369), (2005, 379), (2010, 389)]; [] unless every item of
+        the list is exactly an x and its value."""
+        items = [i for i in re.split(r"\s*[,;]\s*|\s+and\s+", text.strip(" .")) if i.strip()]
+        matches = [XY_ITEM.match(i) for i in items]
+        if len(items) < 2 or not all(matches):
+            return []
+        return [(constant(m.group("x"), "x value"), constant(m.group("y"), "value")) for m in matches]
 
     @staticmethod
     def groups(text: str) -> list[tuple[str, list[float]]]:
