@@ -35,12 +35,14 @@ class Agent:
             think_tokens, plan_tokens, size, steps (its planner's).
         checkpointer: any LangGraph checkpoint saver (e.g. a Postgres one); the caller owns and closes it.
             Default: SQLite at <home>/checkpoints.sqlite.
+        strict: refuse a request where a drafting convention would fill what it leaves open (four holes at
+            the corners, a lone hole centred, equal L-bracket legs) instead of applying it with a note.
     """
 
     def __init__(self, engine: str = "symbolic", home: str | Path | None = None, max_refinements: int = 3,
                  workers: int = 2, model_path: str | Path | None = None, prefer: str = "exact",
                  device: str | None = None, dtype: str | None = None, engine_options: dict | None = None,
-                 checkpointer: Any = None):
+                 checkpointer: Any = None, strict: bool = False):
         if engine not in ENGINES:
             raise IvluError(f"Unknown engine {engine!r}.", "one of: " + ", ".join(ENGINES),
                             "use --engine symbolic (the default without a model)")
@@ -77,7 +79,7 @@ class Agent:
         self.store = ArtifactStore(self.home)
         self.store.sweep()  # a run killed mid-write leaves a temporary file; never an artifact
         self.workers = WorkerPool(size=workers)
-        symbolic = SymbolicPlanner(describe=self._describe, call=self.workers.call)
+        symbolic = SymbolicPlanner(describe=self._describe, call=self.workers.call, strict=strict)
         self.engine = None  # the one door to the model's head (engine "internvlu")
         self.planner = symbolic
         if engine == "internvlu":
@@ -270,7 +272,7 @@ class Agent:
             reasoning += "\n\nNotes: " + "; ".join(plan["notes"])
         return RunResult(
             status=status, request=values.get("plan_request", values.get("request", "")), thread_id=thread_id,
-            reasoning=reasoning, planner=plan.get("planner", ""), faithful=faithful,
+            reasoning=reasoning, planner=plan.get("planner", ""), faithful=faithful, notes=list(plan.get("notes") or []),
             figure=ArtifactRef.model_validate(values["figure"]) if values.get("figure") else None,
             figure_svg=ArtifactRef.model_validate(values["figure_svg"]) if values.get("figure_svg") else None,
             steps=steps, timings=timings, home=str(self.home),

@@ -30,6 +30,8 @@ def parser() -> argparse.ArgumentParser:
                      help="model dtype (default: bfloat16 on cuda, float32 on cpu)")
     run.add_argument("--image", action="append", default=[], help="an input image (PNG/JPEG); repeatable")
     run.add_argument("--budget", type=int, default=3, help="refinements per step (default 3)")
+    run.add_argument("--strict", action="store_true",
+                     help="refuse where a drafting convention would fill a gap (e.g. four holes at the corners)")
     run.add_argument("--json", action="store_true", help="print result.json instead of a summary")
 
     resume = sub.add_parser("resume", help="finish an interrupted run on a thread")
@@ -79,7 +81,7 @@ def cmd_run(args) -> int:
     with Agent(engine=getattr(args, "engine", "symbolic"), home=args.home,
                max_refinements=getattr(args, "budget", 3), model_path=getattr(args, "model", None),
                prefer=getattr(args, "prefer", "exact"), device=getattr(args, "device", None),
-               dtype=getattr(args, "dtype", None)) as agent:
+               dtype=getattr(args, "dtype", None), strict=getattr(args, "strict", False)) as agent:
         if args.command == "resume":
             result = agent.resume(args.thread, out=args.out)
         else:
@@ -122,6 +124,8 @@ def _summary(result) -> None:
     print(f"status: {result.status}   thread: {result.thread_id}")
     if result.faithful is not None and not result.faithful.passed:
         print(f"  ✗ plan.faithful: {result.faithful.message}")
+    for note in result.notes:
+        print(f"  note: {note}")
     for s in result.steps:
         failed = [v for v in s.verdicts if not v.passed]
         print(f"  {s.id} {s.kind:9s} {s.status:10s} {s.title}  ({len(s.attempts)} attempt(s))")

@@ -58,6 +58,9 @@ def render_report(result: RunResult) -> str:
     if result.faithful is not None:
         mark = "✅" if result.faithful.passed else "❌"
         lines += [f"**Faithfulness:** {mark} {result.faithful.message}", ""]
+    if result.notes:
+        lines += ["**Notes** (conventions used, things understood but not acted on):", "",
+                  *[f"- {n}" for n in result.notes], ""]
     lines += [result.reasoning or "(no reasoning given)", ""]
     for step in result.steps:
         lines += [f"## Step {step.id}: {step.title} ({step.kind}) — {step.status}", "",

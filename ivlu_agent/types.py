@@ -103,6 +103,8 @@ class RunResult(BaseModel):
     planner: str = Field(default="", description="Who planned: 'symbolic', 'internvlu', or the fallback used.")
     faithful: Verdict | None = Field(default=None, description="plan.faithful: whether the plan accounts for every "
                                      "word and number of the request; failed, it lists what was not understood.")
+    notes: list[str] = Field(default_factory=list, description="What the planner assumed (drafting conventions) or "
+                             "understood but did not act on; printed in the summary and report.md.")
     figure: ArtifactRef | None = Field(default=None, description="The composed figure PNG.")
     figure_svg: ArtifactRef | None = Field(default=None, description="The composed SVG, when every panel has one.")
     steps: list[StepResult] = Field(default_factory=list)
@@ -125,6 +127,7 @@ class RunResult(BaseModel):
             "thread_id": self.thread_id,
             "reasoning": self.reasoning,
             "planner": self.planner or None,
+            "notes": self.notes,
             "faithful": ({"passed": self.faithful.passed, "message": self.faithful.message, **self.faithful.details}
                          if self.faithful else None),
             "figure": "figure.png" if self.figure else None,

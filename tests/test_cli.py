@@ -55,3 +55,14 @@ def test_verify_any_image(tmp_path):
     png.write_bytes(render_molecule({"kind": "molecule", "smiles": "CC(=O)Oc1ccccc1C(=O)O"})["files"][0]["data"])
     assert main(["verify", str(png), "--molecule", "aspirin"]) == 0
     assert main(["verify", str(png), "--molecule", "caffeine"]) == 1
+
+
+def test_conventions_are_printed_and_strict_refuses(tmp_path):
+    run = ivlu("run", "front and top views of an 80x50x10 mm plate with four 8 mm holes", "--out",
+               str(tmp_path / "out"), home=tmp_path / "home")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "note: the four holes go at the corners, 12 mm in from each edge" in run.stdout
+    assert "the four holes go at the corners" in (tmp_path / "out" / "report.md").read_text()
+    strict = ivlu("run", "an 80x50x10 mm plate with four 8 mm holes", "--strict", home=tmp_path / "home")
+    assert strict.returncode == 2 and "Where the four holes go is not given" in strict.stderr
+    assert len(strict.stderr.strip().splitlines()) <= 4

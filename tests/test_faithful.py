@@ -37,3 +37,11 @@ def test_the_cli_names_what_it_did_not_understand(tmp_path):
     result = json.loads((tmp_path / "out" / "result.json").read_text())
     assert result["status"] == "unverified" and result["faithful"]["not_understood"] == ["keyway"]
     assert "**Faithfulness:** ❌ not understood: keyway" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_an_unknown_word_does_not_stop_the_request_but_keeps_it_unverified(agent):
+    result = agent.run("draw caffeine and unobtainium")  # it used to be refused; now the rest is drawn
+    assert [s.title for s in result.steps] == ["caffeine"] and result.steps[0].status == "verified"
+    assert result.status == "unverified" and result.faithful.details["not_understood"] == ["unobtainium"]
+    elephant = agent.run("draw caffeine and a purple elephant")
+    assert elephant.status == "unverified" and elephant.faithful.details["not_understood"] == ["elephant"]

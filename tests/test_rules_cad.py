@@ -153,3 +153,29 @@ def test_a_lone_feature_is_centred_and_the_plan_says_so():
     assert notes == []
     with pytest.raises(IvluError, match=r"thickness is missing \(I read length 50, width 30 mm\)"):
         plan_part("an L bracket 50 by 30")
+
+
+def test_drafting_conventions_fill_what_the_words_leave_open_and_say_so():
+    notes: list[str] = []
+    spec = plan_part("Front and top views of an 80x50x10 mm plate with four 8 mm holes", notes)
+    assert sorted(f.at for f in spec.features) == [(-28, -13), (-28, 13), (28, -13), (28, 13)]  # 1.5 d in
+    assert notes == ["the four holes go at the corners, 12 mm in from each edge (1.5 × their 8 mm diameter; "
+                     "say 'N mm from the edges' to choose)"]
+    inset = plan_part("an 80x50x10 mm plate with four 8 mm holes 10 mm from the edges", [])
+    assert sorted(f.at for f in inset.features)[0] == (-30, -15)
+    row: list[str] = []
+    spaced = plan_part("a 100 x 40 x 5 mm plate with four 6 mm holes in a row", row)
+    assert [f.at for f in spaced.features] == [(-37.5, 0), (-12.5, 0), (12.5, 0), (37.5, 0)]
+    assert row == ["the 4 holes are evenly spaced in a row along the 100 mm side, 25 mm apart"]
+    middle: list[str] = []
+    assert plan_part("a 60x40x8 plate with a 6 mm hole through the centre", middle).features[0].at == (0, 0)
+    assert middle == []  # 'through the centre' says where it goes: no convention
+
+
+def test_strict_refuses_instead_of_assuming():
+    with pytest.raises(IvluError, match="Where the four holes go is not given") as e:
+        plan_part("an 80x50x10 mm plate with four 8 mm holes", [], strict=True)
+    assert len(str(e.value).splitlines()) <= 4
+    with pytest.raises(IvluError, match="upright leg height is not given"):
+        plan_part("an L bracket 50 by 30 by 5 with a 5 mm hole in each leg", [], strict=True)
+    assert plan_part("an 80x50x10 mm plate with two 8 mm holes 40 mm apart", [], strict=True).features

@@ -47,16 +47,18 @@ class SymbolicPlanner:
 
     name = "symbolic"
 
-    def __init__(self, describe: Callable[[str], dict], call: Callable[..., Any] | None = None):
+    def __init__(self, describe: Callable[[str], dict], call: Callable[..., Any] | None = None,
+                 strict: bool = False):
         self.describe = describe
         self.call = call or self._no_worker
+        self.strict = strict  # refuse where a drafting convention would fill what the words leave open
 
     @staticmethod
     def _no_worker(target: str, *args: Any, **kwargs: Any) -> Any:
         raise RuntimeError(f"this planner was built without a worker pool, so it cannot run {target}")
 
     def plan(self, request: str, images: list[ArtifactRef], history: list[dict[str, Any]]) -> Plan:
-        ctx = PlanContext(describe=self.describe, call=self.call)
+        ctx = PlanContext(describe=self.describe, call=self.call, strict=self.strict)
         if images:
             ctx.notes.append(f"the symbolic engine does not look at images; {len(images)} image(s) were stored "
                              "with the thread for engines that do")

@@ -145,7 +145,8 @@ class PlanContext:
 
     describe: Callable[[str], dict]
     call: Callable[..., Any]  # WorkerPool.call, for other checks that need a native library
-    notes: list[str] = field(default_factory=list)  # things understood but not acted on
+    notes: list[str] = field(default_factory=list)  # things understood but not acted on, and conventions used
+    strict: bool = False  # refuse where a drafting convention would fill what the words leave open
     reasoning: list[str] = field(default_factory=list)  # one line per decision, shown in the report
 
 

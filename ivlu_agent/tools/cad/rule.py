@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 
 from ...errors import IvluError
 from ..base import PlanContext
@@ -56,7 +57,22 @@ def _missing(part: str, missing: list[str], got: dict[str, float], example: str)
                      f"every size of the {part}, e.g. '{example}'", f"give the {' and '.join(missing)}")
 
 
-def take_base(w: Words, kind: str, noun: str, notes: list[str]) -> dict:
+@dataclass
+class Assumptions:
+    """The plan's notes, and whether drafting conventions may fill what the words leave open. Each convention
+    used is a note the plan shows; with `strict`, the request is refused instead."""
+
+    notes: list[str]
+    strict: bool = False
+
+    def use(self, convention: str, missing: str, example: str) -> None:
+        if self.strict:
+            raise IvluError(f"{missing} (strict: no drafting convention fills it).", example,
+                            "add it to the request, or run without --strict")
+        self.notes.append(convention)
+
+
+def take_base(w: Words, kind: str, noun: str, notes: Assumptions) -> dict:
     triple = w.take(rf"({NUM})\s*(?:mm|cm)?\s*x\s*({NUM})\s*(?:mm|cm)?\s*x\s*({NUM})(?:\s*(?:mm|cm))?")
     pair = None if triple else w.take(rf"({NUM})\s*(?:mm|cm)?\s*x\s*({NUM})(?:\s*(?:mm|cm))?")
     if kind == "box":
@@ -79,8 +95,9 @@ def take_base(w: Words, kind: str, noun: str, notes: list[str]) -> dict:
             raise _missing("L bracket", missing, got, "L bracket 50 by 30 by 5 (length by width by thickness)")
         if height is None:
             height = length
-            notes.append(f"the L bracket's legs are both {length:g} mm (equal legs, as 'L bracket {length:g} by "
-                         f"{width:g} by {thickness:g}' reads); say 'height H' for a different upright leg")
+            notes.use(f"the L bracket's legs are both {length:g} mm (equal legs, as 'L bracket {length:g} by "
+                      f"{width:g} by {thickness:g}' reads); say 'height H' for a different upright leg",
+                      "The L bracket's upright leg height is not given", "'L bracket 50 by 30 by 5, height 40'")
         return {"shape": "l_bracket", "length": length, "width": width, "height": height, "thickness": thickness}
     if triple or pair:
         raise IvluError(f"'{(triple or pair).group().strip()}' does not say which size is the diameter.",
@@ -141,36 +158,71 @@ def _position(w: Words) -> tuple[float, float] | None:
     m = w.take(rf"\bat \(({NUM}) \| ({NUM})\)")
     if m:
         return (mm(m, 1), mm(m, 2))
-    if w.take(r"\b(?:at|in) the (?:centre|middle)\b|\bcentred\b|\bcentral\b"):
+    if w.take(r"\b(?:at|in|through|down|on) the (?:centre|center|middle)\b|\bcentred\b|\bcentered\b|\bcentral\b"):
         return (0.0, 0.0)
     return None
 
 
-def _spread(count: int, spacing: float | None, circle: float | None, along_u: bool, what: str) -> list:
-    """Positions of `count` equal features: centred in a row `spacing` apart, or on a circle."""
+def _spread(count: int, spacing: float | None, circle: float | None, along_u: bool, what: str,
+            notes: Assumptions, size: tuple[float, float] | None = None, corners: bool = False,
+            row: bool = False, inset: float | None = None, diameter: float = 0.0) -> list:
+    """Positions of `count` equal features: centred in a row `spacing` apart, or on a circle. Where the words
+    give no spacing, two drafting conventions fill it, and the plan says so: four features go at the corners
+    of the face (at a stated inset, else 1.5 diameters from each edge), and n features 'in a row' are evenly
+    spaced along the face's long side. `size` is the face's (u, v) extent when it is a rectangle."""
     if count == 1:
         return [(0.0, 0.0)]
     if circle is not None:
         r = circle / 2
         return [(round(r * math.cos(2 * math.pi * k / count), 6), round(r * math.sin(2 * math.pi * k / count), 6))
                 for k in range(count)]
+    if spacing is None and size is not None and (corners or (count == 4 and not row)):
+        if count != 4:
+            raise IvluError(f"{count} {what}s cannot all go at the 4 corners.", f"four {what}s at the corners",
+                            "give the spacing instead")
+        edge = inset if inset is not None else round(1.5 * diameter, 3)
+        u, v = size[0] / 2 - edge, size[1] / 2 - edge
+        if u <= diameter / 2 or v <= diameter / 2:
+            raise IvluError(f"Four {what}s {edge:g} mm in from the edges do not fit a {size[0]:g} x {size[1]:g} face.",
+                            "a smaller inset or a larger part", "give the positions or the spacing")
+        notes.use(f"the four {what}s go at the corners, {edge:g} mm in from each edge"
+                  + ("" if inset is not None else f" (1.5 × their {diameter:g} mm diameter; say 'N mm from the "
+                     "edges' to choose)"),
+                  f"Where the four {what}s go is not given", f"'four {what}s 10 mm from the edges' or "
+                  f"'four {what}s 40 mm apart'")
+        return [(-u, -v), (u, -v), (u, v), (-u, v)]
+    if spacing is None and size is not None and row:
+        length = size[0] if along_u else size[1]
+        spacing = round(length / count, 3)
+        notes.use(f"the {count} {what}s are evenly spaced in a row along the {length:g} mm side, {spacing:g} mm "
+                  "apart", f"The spacing of the {count} {what}s is not given", f"'{count} {what}s 20 mm apart'")
     if spacing is None:
         raise IvluError(f"The spacing of the {count} {what}s is missing.",
-                        f"where they go, e.g. '{count} {what}s 40 mm apart' or 'on a 50 mm bolt circle'",
-                        "give the distance between them")
+                        f"where they go, e.g. '{count} {what}s 40 mm apart', 'on a 50 mm bolt circle', "
+                        f"'at the corners' or 'in a row'", "give the distance between them")
     offsets = [(k - (count - 1) / 2) * spacing for k in range(count)]
     return [(o, 0.0) if along_u else (0.0, o) for o in offsets]
 
 
-def _placed(at: tuple[float, float] | None, what: str, where: str, notes: list[str]) -> tuple[float, float]:
+def _placed(at: tuple[float, float] | None, what: str, where: str, notes: Assumptions) -> tuple[float, float]:
     """A lone feature without a position sits at the centre of its face, and the plan says so."""
     if at is not None:
         return at
-    notes.append(f"the {what} is centred on {where} (no position was given; say 'at (x, y)' to place it)")
+    notes.use(f"the {what} is centred on {where} (no position was given; say 'at (x, y)' to place it)",
+              f"Where the {what} goes on {where} is not given", f"'a {what} in the middle' or 'at (10, 5)'")
     return (0.0, 0.0)
 
 
-def plan_feature(phrase: str, part: dict, notes: list[str]) -> list[dict]:
+def _face_size(part: dict, face: str) -> tuple[float, float] | None:
+    """The (u, v) extent of a box's face, for the conventions that place features by its edges."""
+    if part["shape"] != "box":
+        return None
+    length, width, height = part["length"], part["width"], part["height"]
+    return {"top": (length, width), "bottom": (length, width), "front": (length, height),
+            "back": (length, height), "left": (width, height), "right": (width, height)}.get(face)
+
+
+def plan_feature(phrase: str, part: dict, notes: Assumptions) -> list[dict]:
     """Features named in one phrase, e.g. 'two 6 mm holes 40 mm apart'."""
     w = Words(phrase)
     kind = FEATURE_RE.search(phrase).group(1)
@@ -194,6 +246,11 @@ def plan_feature(phrase: str, part: dict, notes: list[str]) -> list[dict]:
             raise IvluError("The counterbore's diameter and depth are missing.",
                             "'counterbored 10 x 3 deep' (diameter x depth)", "give both")
         depth_m = w.take(rf"({NUM})\s*(?:mm)?\s*deep\b") or w.take(rf"\bdepth\s*({NUM})")
+        inset_m = w.take(rf"({NUM})\s*(?:mm)?\s*(?:in\s+)?from\s+the\s+(?:edges?|sides?|corners?)\b") or \
+            w.take(rf"\b(?:inset|edge distance)\s*(?:of\s+)?({NUM})")
+        corners = w.take(r"\b(?:at|in|on|near)\s+(?:the\s+|each\s+|all\s+)?(?:four\s+|4\s+)?corners?\b|"
+                         r"\bone\s+(?:at|in)\s+each\s+corner\b")
+        row = w.take(r"\bin\s+a\s+(?:row|line)\b|\bevenly\s+spaced\b|\bequally\s+spaced\b")
         spacing_m = w.take(rf"({NUM})\s*(?:mm)?\s*(?:apart|between centres|centre to centre)\b") or \
             w.take(rf"\bon\s+({NUM})\s*(?:mm)?\s*centres?\b|\bspaced\s+({NUM})")
         circle_m = w.take(rf"\bon\s+an?\s+({NUM})\s*(?:mm)?\s*(?:diameter\s+)?(?:bolt|pitch)?\s*(?:circle|pcd)\b")
@@ -211,13 +268,14 @@ def plan_feature(phrase: str, part: dict, notes: list[str]) -> list[dict]:
         if each_leg and part["shape"] != "l_bracket":
             raise IvluError("'in each leg' needs an L bracket.", "holes on a named face", "say which face")
         if count > 1:
-            positions = _spread(count, spacing, circle, along_u, "hole")
+            positions = _spread(count, spacing, circle, along_u, "hole", notes, _face_size(part, face),
+                                bool(corners), bool(row), mm(inset_m) if inset_m else None, diameter)
         elif at is None and axial and part["shape"] in ("cylinder", "tube"):
             positions = [(0.0, 0.0)]  # 'axial' says where it goes
         else:
             positions = [_placed(at, "hole", "each leg" if each_leg else f"the {face} face", notes)]
         if axial and part["shape"] not in ("cylinder", "tube"):
-            notes.append("'axial' read as a hole through the middle of the top face")
+            notes.notes.append("'axial' read as a hole through the middle of the top face")
         for face_name in faces_for:
             for pos in positions:
                 f = {"face": face_name, "at": pos, "diameter": diameter}
@@ -243,7 +301,7 @@ def plan_feature(phrase: str, part: dict, notes: list[str]) -> list[dict]:
         face = _face(w, base_faces)
         at = _position(w)
         positions = [_placed(at, "slot", f"the {face} face", notes)] if count == 1 else _spread(
-            count, mm(spacing_m) if spacing_m else None, None, not along_u, "slot")
+            count, mm(spacing_m) if spacing_m else None, None, not along_u, "slot", notes)
         feats += [{"type": "slot", "face": face, "at": p, "length": length, "width": width,
                    "angle": number(angle_m.group(1), "angle") if angle_m else 0.0, "depth": depth} for p in positions]
     elif kind.startswith(("pocket", "recess")):
@@ -283,8 +341,10 @@ def plan_feature(phrase: str, part: dict, notes: list[str]) -> list[dict]:
         edges = {"upper": "top", "lower": "bottom"}.get(edges_m.group(1), edges_m.group(1)) if edges_m else \
             ("vertical" if part["shape"] in ("box", "extrusion") else "top")
         if not edges_m:
-            notes.append(f"the {'chamfer' if chamfer else 'fillet'} goes on the {edges} edges "
-                         "(say 'vertical', 'top' or 'bottom' edges to choose)")
+            notes.use(f"the {'chamfer' if chamfer else 'fillet'} goes on the {edges} edges "
+                      "(say 'vertical', 'top' or 'bottom' edges to choose)",
+                      f"Which edges the {'chamfer' if chamfer else 'fillet'} goes on is not given",
+                      "'3 mm fillets on the vertical edges'")
         feats.append({"type": "chamfer", "edges": edges, "size": size} if chamfer else
                      {"type": "fillet", "edges": edges, "radius": size})
     w.take(FEATURE_RE.pattern)
@@ -303,9 +363,11 @@ def _no_leftovers(w: Words, phrase: str) -> None:
 # -- the rule -----------------------------------------------------------------------------------------
 
 
-def plan_part(text: str, notes: list[str] | None = None) -> CadSpec:
-    """A CadSpec from plain words; raises IvluError naming what is missing or not understood."""
+def plan_part(text: str, notes: list[str] | None = None, strict: bool = False) -> CadSpec:
+    """A CadSpec from plain words; raises IvluError naming what is missing or not understood. With `strict`,
+    what a drafting convention would fill (where holes go, equal legs) is refused instead."""
     notes = notes if notes is not None else []
+    assumed = Assumptions(notes, strict)
     w = Words(normalise(text))
     rotated = take_rotations(w)
     projection = take_projection(w)
@@ -324,12 +386,12 @@ def plan_part(text: str, notes: list[str] | None = None) -> CadSpec:
     phrases = re.split(r",|;|\bwith\b|\band\b|\bplus\b|\bhaving\b", w.text)
     base_phrases = [p for p in phrases if not FEATURE_RE.search(p)]
     base_words = Words(" ; ".join(base_phrases))  # ';' keeps a size from pairing across phrases
-    part = take_base(base_words, kind, found.group(), notes)
+    part = take_base(base_words, kind, found.group(), assumed)
     _no_leftovers(base_words, text)
     features: list[dict] = []
     for phrase in phrases:
         if FEATURE_RE.search(phrase):
-            features += plan_feature(phrase, part, notes)
+            features += plan_feature(phrase, part, assumed)
     if len(features) > MAX_FEATURES:
         raise IvluError(f"The part has {len(features)} features.", f"at most {MAX_FEATURES}",
                         "use fewer features or split the part")
@@ -388,7 +450,7 @@ class CadRule:
 
     def plan(self, clause: str, ctx: PlanContext) -> list[CadSpec]:
         notes: list[str] = []
-        spec = plan_part(clause, notes)
+        spec = plan_part(clause, notes, strict=ctx.strict)
         ctx.notes += notes
         ctx.reasoning.append(f"CAD part: {spec.name}; views: {', '.join(v.words for v in spec.views)}; "
                              f"{'ISO first-angle' if spec.projection == 'first' else 'ANSI third-angle'} sheet"

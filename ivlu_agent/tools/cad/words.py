@@ -53,6 +53,7 @@ counterbore counterbored counterbores slot slots pocket pockets recess boss boss
 rounded rounds chamfer chamfers chamfered bevelled beveled apart spaced between circle bolt pitch pcd is
 are be as has
 y z degrees degree solid rectangular square elevation elevations down along
+row line evenly equally inset distance drilled centered center
 """
 
 

@@ -14,7 +14,6 @@ from ..common.names import (
     find_groups,
     find_molecules,
     reject_unknown_compounds,
-    reject_unknown_list_items,
     systematic_candidates,
 )
 from .spec import MoleculeSpec
@@ -71,7 +70,7 @@ class MoleculeRule:
         if size:
             rest = rest[:size.start()] + " " * (size.end() - size.start()) + rest[size.end():]
         molecules, leftovers = find_molecules(rest)
-        unknown = [w for w in leftovers if w.lower() not in FILLER and not w.isdigit()]
+        unknown = [w for w in leftovers if w.lower() not in VOCABULARY and not w.isdigit()]
         systematic = read_systematic(clause, unknown, ctx)
         if systematic:
             masked = clause
@@ -81,9 +80,8 @@ class MoleculeRule:
                     masked = masked[:m.start()] + " " * (m.end() - m.start()) + masked[m.end():]
             wanted, colors, _ = find_groups(masked)
             molecules, leftovers = find_molecules(rest, systematic)
-            unknown = [w for w in leftovers if w.lower() not in FILLER and not w.isdigit()]
+            unknown = [w for w in leftovers if w.lower() not in VOCABULARY and not w.isdigit()]
         reject_unknown_compounds(unknown, [m[0] or m[1] for m in molecules])
-        reject_unknown_list_items(rest, [m[0] or m[1] for m in molecules], systematic)
         if not molecules:
             raise IvluError(f"No molecule named in {clause!r}.", "a compound name or a SMILES",
                             "name the compound, e.g. 'draw caffeine'")
