@@ -349,3 +349,15 @@ def test_any_diagram_image_is_checked_by_its_node_labels_and_the_cli_verifies_on
     assert r.returncode == 0 and "diagram.ocr" in r.stdout, (r.stdout, r.stderr)
     r = ivlu("verify", str(tmp_path / "main.png"), "--diagram", "draw an empty graph", home=tmp_path / "h")
     assert r.returncode == 2 and "nothing to draw" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_subject_before_the_colon_is_the_title_not_a_node():
+    from ivlu_agent.tools.diagram.rule import DiagramRule
+
+    spec, _ = DiagramRule().build("Draw a state machine for a traffic light: red -> green -> yellow -> red")
+    assert [n.label for n in spec.nodes] == ["red", "green", "yellow"] and len(spec.edges) == 3  # the cycle
+    assert spec.title == "State machine: Traffic light"
+    tea, _ = DiagramRule().build("Draw a flowchart for making tea: boil water, add tea bag, wait 3 minutes, "
+                                 "then add milk")
+    assert [n.label for n in tea.nodes] == ["boil water", "add tea bag", "wait 3 minutes", "add milk"]
+    assert len(tea.edges) == 3 and tea.title == "Flowchart: Making tea"

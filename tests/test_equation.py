@@ -95,3 +95,12 @@ def test_cli_verify_equation(tmp_path, capsys):
     assert main(["verify", str(png), "--equation", "a^{2} + b^{3} = c^{2}"]) == 1
     assert main(["verify", str(png), "--equation", "\\frac{a}{"]) == 2
     assert "cannot parse" in capsys.readouterr().err
+
+
+def test_is_states_a_claim_and_words_are_never_variables(planner):
+    (step,) = planner.plan("Show that the derivative of sin(x)^2 is sin(2x)", [], []).steps
+    assert step.latex == r"\frac{d}{dx}\left(\sin^{2} {x}\right) = \sin {2 x}" and step.check == "identity"
+    with pytest.raises(IvluError, match="The claim is false"):
+        planner.plan("show that the derivative of x^3 is 2x^2", [], [])
+    with pytest.raises(IvluError, match="The word 'of' is in the expression"):
+        planner.plan("integrate x of y", [], [])

@@ -25,7 +25,7 @@ from .spec import (
     dot_syntax,
     find_cycle,
 )
-from .words import (  # the edge-list grammar and bundled flowcharts; tests import `algorithms` from here
+from .words import (
     ARROW_TEXT,
     PLAIN_HYPHEN,
     NodeNames,
@@ -34,7 +34,9 @@ from .words import (  # the edge-list grammar and bundled flowcharts; tests impo
     parse_edges,
     shape_of,
     split_items,
+    steps_as_arrows,
     take_counts,
+    take_subject,  # the edge-list grammar and bundled flowcharts; tests import `algorithms` from here
 )
 
 DIAGRAM_WORDS = re.compile(
@@ -200,8 +202,11 @@ class DiagramRule:
 
     def flowchart(self, text: str) -> tuple[DiagramSpec, str]:
         counts, body = take_counts(LEAD.sub("", text).strip(" ."))
+        subject, listed = take_subject(body, steps=True)
+        if subject and not ARROW_TEXT.search(listed):  # 'for making tea: boil water, add tea bag, …'
+            return self.custom_flowchart(steps_as_arrows(listed), counts, subject)
         if ARROW_TEXT.search(body):
-            return self.custom_flowchart(body, counts)
+            return self.custom_flowchart(listed, counts, subject)
         name = re.sub(r"^(?:of|for|showing|the)\s+|\s+(?:algorithm|method|procedure)$", "",
                       body.lower().strip(" .")).strip()
         name = re.sub(r"^the\s+", "", name)
@@ -235,7 +240,7 @@ class DiagramRule:
         return spec, (f"Flowchart of {entry['name']} from the bundled step list: {len(nodes)} steps, "
                       f"{len(edges)} arrows, {loops}.")
 
-    def custom_flowchart(self, body: str, counts: dict[str, int]) -> tuple[DiagramSpec, str]:
+    def custom_flowchart(self, body: str, counts: dict[str, int], subject: str = "") -> tuple[DiagramSpec, str]:
         edges, rest = parse_edges(body)
         if rest or not edges:
             raise IvluError(f"Cannot read {'; '.join(rest) or body!r} as flowchart steps.",
@@ -248,7 +253,8 @@ class DiagramRule:
         self._check_counts(counts, len(names), len(spec_edges))
         nodes = [Node(id=i, label=n, shape=shape_of(n)) for i, n in names.items()]
         acyclic = find_cycle(list(names), [(e.source, e.target) for e in spec_edges]) is None
-        spec = DiagramSpec(diagram="flowchart", nodes=nodes, edges=spec_edges, title="Flowchart",
+        spec = DiagramSpec(diagram="flowchart", nodes=nodes, edges=spec_edges,
+                           title=f"Flowchart: {subject}" if subject else "Flowchart",
                            expect=Expect(acyclic=acyclic, node_count=len(nodes), edge_count=len(spec_edges)))
         return spec, (f"Flowchart of {len(nodes)} steps and {len(spec_edges)} arrows as listed"
                       + ("; it has no loop, so the drawing must have none." if acyclic else "."))
@@ -419,6 +425,7 @@ class DiagramRule:
 
     def state_machine(self, text: str) -> tuple[DiagramSpec, str]:
         counts, body = take_counts(LEAD.sub("", text).strip(" ."))
+        subject, body = take_subject(body)  # 'for a traffic light: red -> green -> …': the title, not a state
         start = accept = None
         items, kept = split_items(body), []
         for item in items:  # 'start at idle' and 'accept done' are items of their own
@@ -447,7 +454,7 @@ class DiagramRule:
         nodes = [Node(id=i, label=n, shape="doublecircle" if i in accepting else "circle") for i, n in names.items()]
         start_id = ids.id(start) if start else ids.id(edges[0][0])
         spec = DiagramSpec(diagram="state_machine", nodes=nodes, edges=spec_edges, start=start_id,
-                           title="State machine", expect=Expect(node_count=len(nodes), edge_count=len(spec_edges)),
+                           title=f"State machine: {subject}" if subject else "State machine", expect=Expect(node_count=len(nodes), edge_count=len(spec_edges)),
                            layout=DiagramLayout(rankdir="LR"))
         return spec, (f"State machine of {len(nodes)} states and {len(spec_edges)} transitions, starting at "
                       f"{names[start_id]}" + (f", accepting {', '.join(accept)}" if accept else "") + ".")

@@ -173,3 +173,27 @@ def shape_of(name: str) -> str:
     if low.startswith(("read", "input", "print", "output", "display", "write", "show", "get ")):
         return "parallelogram"
     return "box"
+
+
+# 'for a traffic light: red -> green -> yellow -> red': the words before a colon name what the diagram is
+# about (its title), not a node, when the colon is followed by the diagram's own content.
+SUBJECT = re.compile(r"^(?:(?:for|of|showing|about|on)\s+)?(?P<s>[^:>→]{1,80}?)\s*:\s*(?P<rest>\S.*)$", re.S)
+STEP_BREAK = re.compile(r"\s*(?:,|;|\bthen\b|\band then\b|\band finally\b|\bfinally\b)\s*(?:and\s+)?", re.I)
+
+
+def take_subject(body: str, steps: bool = False) -> tuple[str, str]:
+    """(subject, rest) when `body` opens with 'subject:' followed by arrows (or, with `steps`, a list of two or
+    more steps); ('', body) otherwise."""
+    m = SUBJECT.match(body)
+    if not m or ARROW_TEXT.search(m.group("s")):
+        return "", body
+    rest = m.group("rest")
+    if ARROW_TEXT.search(rest) or (steps and len([x for x in STEP_BREAK.split(rest) if x.strip()]) >= 2):
+        subject = re.sub(r"^(?:a|an|the)\s+", "", m.group("s").strip(), flags=re.I)
+        return subject[:1].upper() + subject[1:], rest
+    return "", body
+
+
+def steps_as_arrows(text: str) -> str:
+    """'boil water, add tea bag, then wait 3 minutes' → 'boil water -> add tea bag -> wait 3 minutes'."""
+    return " -> ".join(x.strip(" .") for x in STEP_BREAK.split(text) if x and x.strip(" ."))

@@ -22,6 +22,9 @@ FUNCTIONS = {"sin", "cos", "tan", "cot", "sec", "csc", "arcsin", "arccos", "arct
              "exp", "log", "ln"}
 GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "theta", "lambda", "mu", "nu", "sigma", "tau", "phi",
          "omega", "pi", "rho", "kappa", "eta", "zeta", "xi", "chi", "psi"}
+# English words that a request's prose may leave in an expression ('… is sin(2x)'): never variables.
+WORDS = {"is", "of", "the", "and", "or", "to", "at", "in", "on", "by", "as", "be", "if", "it", "its", "for", "with",
+         "that", "this", "then", "than", "are", "was", "equals", "gives", "where", "when", "from", "into", "over"}
 _TOKEN = re.compile(r"\s*(\d+(?:\.\d+)?|[A-Za-z]+|\*\*|[-+*/^(),=·×÷−²³]|\S)")
 _SUPERSCRIPT = {"²": "2", "³": "3"}
 
@@ -75,6 +78,10 @@ def plain_to_latex(text: str) -> str:
                 parts.append("\\" + name + " ")
             elif t in GREEK:
                 parts.append("\\" + t + " ")
+            elif t.lower() in WORDS and len(t) > 1:
+                raise IvluError(f"The word {t!r} is in the expression {text!r}.",
+                                "maths only, e.g. 'x^2 sin x'; words such as 'is' or 'of' are not variables",
+                                "say 'show that A equals B', or write the maths alone")
             elif t.isalpha():
                 parts.append(" ".join(t) + " ")  # 'xy' is x times y
             elif t in ("*", "·", "×"):
@@ -177,6 +184,15 @@ def plan_equation(task: str, source: str = "", rhs: str = "", variable: str = ""
                             "ask for the expression itself, e.g. 'the equation $...$'")
         statement = sympy.Eq(expr, result, evaluate=False)
         return fields(statement, to_latex(statement), "identity")
+    if task == "derivative_identity":  # the claim d/dvar(source) = rhs, checked before it is drawn
+        other = read_maths(rhs, i_is_imaginary)
+        ok, _ = is_zero(sympy.diff(expr, var) - other)
+        if not ok:
+            raise IvluError(f"The claim is false: the derivative of {source} is not {rhs}; SymPy gives "
+                            f"{sympy.simplify(sympy.diff(expr, var))}.", "a derivative that holds",
+                            "check the claim")
+        statement = sympy.Eq(sympy.Derivative(expr, var), other, evaluate=False)
+        return fields(statement, to_latex(statement), "identity")
     if task == "identity":
         other = read_maths(rhs, i_is_imaginary)
         ok, _ = is_zero(expr - other)
@@ -188,4 +204,4 @@ def plan_equation(task: str, source: str = "", rhs: str = "", variable: str = ""
         statement = sympy.Eq(expr, other, evaluate=False)
         return fields(statement, to_latex(statement), "identity")
     raise IvluError(f"Unknown equation task {task!r}.", "derivative, integral, simplify, expand, factor, "
-                    "identity, named or latex", "")
+                    "identity, derivative_identity, named or latex", "")

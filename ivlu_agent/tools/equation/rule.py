@@ -95,7 +95,7 @@ _ALIAS_RE = re.compile(r"(?<![\w'])(" + "|".join(re.escape(a) for a in sorted(AL
 _VAR = r"(?:\s*,?\s*(?:with respect to|w\.?\s?r\.?\s?t\.?)\s+(?P<wrt>[a-zA-Z]))?"
 TASKS = [
     ("identity", re.compile(r"\b(?:show|prove|verify|check|confirm)\s+that\s+(?P<src>.+?)\s+"
-                            r"(?:simplifies to|reduces to|is equal to|equals|is the same as|=)\s+"
+                            r"(?:simplifies to|reduces to|is equal to|equals|is the same as|is|=)\s+"
                             r"(?P<tgt>.+)$", re.I)),
     ("derivative", re.compile(r"\b(?:(?:first\s+)?derivative|differentiate|d/d(?P<dv>[a-z]))(?:\s+of)?\s+"
                               r"(?P<src>.+?)" + _VAR + r"\s*$", re.I)),
@@ -107,6 +107,9 @@ TASKS = [
     ("expand", re.compile(r"\bexpand\s+(?P<src>.+)$", re.I)),
     ("factor", re.compile(r"\bfactor(?:i[sz]e)?\s+(?P<src>.+)$", re.I)),
 ]
+# The left side of an identity may itself be a derivative: 'the derivative of f (with respect to x) is g'.
+CALCULUS_SIDE = re.compile(r"^(?:the\s+)?(?:first\s+)?(?:derivative\s+of|d/d(?P<dv>[a-z])\s+(?:of\s+)?)\s*(?P<f>.+?)"
+                           r"(?:\s*,?\s*(?:with respect to|w\.?\s?r\.?\s?t\.?)\s+(?P<v>[a-z]))?$", re.I)
 DOLLARS = re.compile(r"\$(?P<latex>[^$]{1,400})\$")
 BARE_LATEX = re.compile(r"\b(?:latex|typeset|equation|formula)\s*:?\s+(?P<latex>\S*\\[a-zA-Z]+.*)$",
                         re.I)
@@ -187,6 +190,12 @@ class EquationRule:
                 continue
             fields = {"task": kind, "source": _strip(m.group("src"))}
             groups = m.groupdict()
+            calculus = CALCULUS_SIDE.match(fields["source"]) if kind == "identity" else None
+            if calculus:  # 'show that the derivative of sin(x)^2 is sin(2x)': d/dx of the left is the right
+                fields["task"] = "derivative_identity"
+                fields["source"] = _strip(calculus.group("f"))
+                if calculus.group("v"):
+                    fields["variable"] = calculus.group("v")
             if groups.get("tgt"):
                 fields["rhs"] = _strip(groups["tgt"])
             variable = groups.get("wrt") or groups.get("dv")
@@ -197,8 +206,9 @@ class EquationRule:
             if not fields["source"]:
                 raise IvluError(f"No expression after '{kind}' in {clause!r}.",
                                 "e.g. 'the derivative of x^3 sin x'", "add the expression")
-            title = {"identity": f"{fields['source']} = {fields.get('rhs', '')}"}.get(
-                kind, f"{kind} of {fields['source']}")
+            title = {"identity": f"{fields['source']} = {fields.get('rhs', '')}",
+                     "derivative_identity": f"d/d{fields.get('variable', 'x')} {fields['source']} = "
+                                            f"{fields.get('rhs', '')}"}.get(fields["task"], f"{kind} of {fields['source']}")
             steps.append(self._spec(ctx, title, name=title, **fields))
             break
         if not steps:
