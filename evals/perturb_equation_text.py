@@ -240,7 +240,7 @@ def random_requests(n: int, seed: int) -> list[dict]:
 
 def planned_specs(pool: WorkerPool, seed: int, n_random: int) -> list[dict]:
     """Correct specs: every request planned by the planner's own maths, plus the named-formula table."""
-    from ivlu_agent.tools.equation.rule import NAMED
+    from ivlu_agent.tools.equation.named import NAMED
 
     calls = [dict(r) for r in REQUESTS + random_requests(n_random, seed)]
     for named in NAMED.values():

@@ -104,3 +104,25 @@ def test_is_states_a_claim_and_words_are_never_variables(planner):
         planner.plan("show that the derivative of x^3 is 2x^2", [], [])
     with pytest.raises(IvluError, match="The word 'of' is in the expression"):
         planner.plan("integrate x of y", [], [])
+
+
+def test_every_named_formula_plans_and_checks(workers):
+    """Each of the table's named formulas (at least 40) draws what its statement says."""
+    from ivlu_agent.tools.equation.named import ALIASES, NAMED
+
+    assert len(NAMED) >= 40 and set(ALIASES.values()) <= set(NAMED)
+    for key, named in NAMED.items():
+        fields = workers.call("ivlu_agent.tools.equation.plan:plan_equation", "named", name=named.title,
+                              latex=named.latex, expected=named.expected, check=named.check, solves=named.solves,
+                              e_is_euler=named.e_is_euler, i_is_imaginary=named.i_is_imaginary, timeout_s=60)
+        assert fields["latex"] == named.latex, key
+
+
+@pytest.mark.parametrize("request_text, title", [
+    ("Write out the Schrödinger equation (time-independent, 1D)", "time-independent Schrödinger equation (1D)"),
+    ("the Nernst equation please", "Nernst equation"),
+    ("show the Arrhenius equation", "Arrhenius equation"),
+])
+def test_everyday_names_of_equations(planner, request_text, title):
+    (step,) = planner.plan(request_text, [], []).steps
+    assert step.name == title

@@ -249,3 +249,19 @@ def test_x_value_pairs_are_points_not_values():
     assert (spec.title, spec.x_label) == ("CO2 ppm", "Year")
     bars = PlotRule().build("bar chart of CO2 ppm: 2000 369, 2005 379")
     assert bars.categories == ["2000", "2005"] and bars.series[0].values == [369, 379]
+
+
+def test_named_distributions_and_functions():
+    from ivlu_agent.tools.plot.rule import PlotRule
+
+    normal = PlotRule().build("Plot the normal distribution density with mean 0 and standard deviation 1")
+    assert (normal.x_min, normal.x_max, normal.title) == (-4, 4, "Normal density")
+    from ivlu_agent.tools.plot import maths
+
+    f = maths.parse(normal.functions[0].expr)
+    import numpy as np
+
+    assert f(np.array([0.0]))[0] == pytest.approx(1 / np.sqrt(2 * np.pi))  # the peak of N(0, 1)
+    shifted = PlotRule().build("plot a gaussian with mean 5 and sd 2")
+    assert (shifted.x_min, shifted.x_max) == (-3, 13)
+    assert PlotRule().build("plot the logistic function").title == "Logistic function"

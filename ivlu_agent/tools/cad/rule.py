@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 
 from ...errors import IvluError
 from ..base import PlanContext
+from .placing import Assumptions, face_size, placed, spread
 from .spec import MAX_FEATURES, CadSpec, describe_part, make_cad_spec
 from .words import (
     COUNTS,
@@ -57,24 +57,17 @@ def _missing(part: str, missing: list[str], got: dict[str, float], example: str)
                      f"every size of the {part}, e.g. '{example}'", f"give the {' and '.join(missing)}")
 
 
-@dataclass
-class Assumptions:
-    """The plan's notes, and whether drafting conventions may fill what the words leave open. Each convention
-    used is a note the plan shows; with `strict`, the request is refused instead."""
-
-    notes: list[str]
-    strict: bool = False
-
-    def use(self, convention: str, missing: str, example: str) -> None:
-        if self.strict:
-            raise IvluError(f"{missing} (strict: no drafting convention fills it).", example,
-                            "add it to the request, or run without --strict")
-        self.notes.append(convention)
-
-
 def take_base(w: Words, kind: str, noun: str, notes: Assumptions) -> dict:
     triple = w.take(rf"({NUM})\s*(?:mm|cm)?\s*x\s*({NUM})\s*(?:mm|cm)?\s*x\s*({NUM})(?:\s*(?:mm|cm))?")
     pair = None if triple else w.take(rf"({NUM})\s*(?:mm|cm)?\s*x\s*({NUM})(?:\s*(?:mm|cm))?")
+    if kind == "box" and noun.lower().startswith("cube") and not (triple or pair):
+        side = _named(w, "side|edge|size|side length", "wide|long|high|tall|across")
+        if side is None and (bare := w.take(rf"({NUM})\s*(?:mm|cm)?")):
+            side = mm(bare)
+        if side is None:
+            raise IvluError("The cube's side is missing.", "'a 30 mm cube' or 'a cube of side 30 mm'",
+                            "give the side")
+        return {"shape": "box", "length": side, "width": side, "height": side}
     if kind == "box":
         length = mm(triple, 1) if triple else mm(pair, 1) if pair else _named(w, "length", "long")
         width = mm(triple, 2) if triple else mm(pair, 2) if pair else _named(w, "width", "wide")
@@ -163,65 +156,6 @@ def _position(w: Words) -> tuple[float, float] | None:
     return None
 
 
-def _spread(count: int, spacing: float | None, circle: float | None, along_u: bool, what: str,
-            notes: Assumptions, size: tuple[float, float] | None = None, corners: bool = False,
-            row: bool = False, inset: float | None = None, diameter: float = 0.0) -> list:
-    """Positions of `count` equal features: centred in a row `spacing` apart, or on a circle. Where the words
-    give no spacing, two drafting conventions fill it, and the plan says so: four features go at the corners
-    of the face (at a stated inset, else 1.5 diameters from each edge), and n features 'in a row' are evenly
-    spaced along the face's long side. `size` is the face's (u, v) extent when it is a rectangle."""
-    if count == 1:
-        return [(0.0, 0.0)]
-    if circle is not None:
-        r = circle / 2
-        return [(round(r * math.cos(2 * math.pi * k / count), 6), round(r * math.sin(2 * math.pi * k / count), 6))
-                for k in range(count)]
-    if spacing is None and size is not None and (corners or (count == 4 and not row)):
-        if count != 4:
-            raise IvluError(f"{count} {what}s cannot all go at the 4 corners.", f"four {what}s at the corners",
-                            "give the spacing instead")
-        edge = inset if inset is not None else round(1.5 * diameter, 3)
-        u, v = size[0] / 2 - edge, size[1] / 2 - edge
-        if u <= diameter / 2 or v <= diameter / 2:
-            raise IvluError(f"Four {what}s {edge:g} mm in from the edges do not fit a {size[0]:g} x {size[1]:g} face.",
-                            "a smaller inset or a larger part", "give the positions or the spacing")
-        notes.use(f"the four {what}s go at the corners, {edge:g} mm in from each edge"
-                  + ("" if inset is not None else f" (1.5 × their {diameter:g} mm diameter; say 'N mm from the "
-                     "edges' to choose)"),
-                  f"Where the four {what}s go is not given", f"'four {what}s 10 mm from the edges' or "
-                  f"'four {what}s 40 mm apart'")
-        return [(-u, -v), (u, -v), (u, v), (-u, v)]
-    if spacing is None and size is not None and row:
-        length = size[0] if along_u else size[1]
-        spacing = round(length / count, 3)
-        notes.use(f"the {count} {what}s are evenly spaced in a row along the {length:g} mm side, {spacing:g} mm "
-                  "apart", f"The spacing of the {count} {what}s is not given", f"'{count} {what}s 20 mm apart'")
-    if spacing is None:
-        raise IvluError(f"The spacing of the {count} {what}s is missing.",
-                        f"where they go, e.g. '{count} {what}s 40 mm apart', 'on a 50 mm bolt circle', "
-                        f"'at the corners' or 'in a row'", "give the distance between them")
-    offsets = [(k - (count - 1) / 2) * spacing for k in range(count)]
-    return [(o, 0.0) if along_u else (0.0, o) for o in offsets]
-
-
-def _placed(at: tuple[float, float] | None, what: str, where: str, notes: Assumptions) -> tuple[float, float]:
-    """A lone feature without a position sits at the centre of its face, and the plan says so."""
-    if at is not None:
-        return at
-    notes.use(f"the {what} is centred on {where} (no position was given; say 'at (x, y)' to place it)",
-              f"Where the {what} goes on {where} is not given", f"'a {what} in the middle' or 'at (10, 5)'")
-    return (0.0, 0.0)
-
-
-def _face_size(part: dict, face: str) -> tuple[float, float] | None:
-    """The (u, v) extent of a box's face, for the conventions that place features by its edges."""
-    if part["shape"] != "box":
-        return None
-    length, width, height = part["length"], part["width"], part["height"]
-    return {"top": (length, width), "bottom": (length, width), "front": (length, height),
-            "back": (length, height), "left": (width, height), "right": (width, height)}.get(face)
-
-
 def plan_feature(phrase: str, part: dict, notes: Assumptions) -> list[dict]:
     """Features named in one phrase, e.g. 'two 6 mm holes 40 mm apart'."""
     w = Words(phrase)
@@ -268,12 +202,12 @@ def plan_feature(phrase: str, part: dict, notes: Assumptions) -> list[dict]:
         if each_leg and part["shape"] != "l_bracket":
             raise IvluError("'in each leg' needs an L bracket.", "holes on a named face", "say which face")
         if count > 1:
-            positions = _spread(count, spacing, circle, along_u, "hole", notes, _face_size(part, face),
+            positions = spread(count, spacing, circle, along_u, "hole", notes, face_size(part, face),
                                 bool(corners), bool(row), mm(inset_m) if inset_m else None, diameter)
         elif at is None and axial and part["shape"] in ("cylinder", "tube"):
             positions = [(0.0, 0.0)]  # 'axial' says where it goes
         else:
-            positions = [_placed(at, "hole", "each leg" if each_leg else f"the {face} face", notes)]
+            positions = [placed(at, "hole", "each leg" if each_leg else f"the {face} face", notes)]
         if axial and part["shape"] not in ("cylinder", "tube"):
             notes.notes.append("'axial' read as a hole through the middle of the top face")
         for face_name in faces_for:
@@ -300,7 +234,7 @@ def plan_feature(phrase: str, part: dict, notes: Assumptions) -> list[dict]:
         spacing_m = w.take(rf"({NUM})\s*(?:mm)?\s*apart\b")
         face = _face(w, base_faces)
         at = _position(w)
-        positions = [_placed(at, "slot", f"the {face} face", notes)] if count == 1 else _spread(
+        positions = [placed(at, "slot", f"the {face} face", notes)] if count == 1 else spread(
             count, mm(spacing_m) if spacing_m else None, None, not along_u, "slot", notes)
         feats += [{"type": "slot", "face": face, "at": p, "length": length, "width": width,
                    "angle": number(angle_m.group(1), "angle") if angle_m else 0.0, "depth": depth} for p in positions]
@@ -314,7 +248,7 @@ def plan_feature(phrase: str, part: dict, notes: Assumptions) -> list[dict]:
         if missing:
             raise _missing("pocket", missing, got, "a 20 x 10 x 3 mm pocket (length x width x depth)")
         face = _face(w, base_faces)
-        feats.append({"type": "pocket", "face": face, "at": _placed(_position(w), "pocket", f"the {face} face", notes),
+        feats.append({"type": "pocket", "face": face, "at": placed(_position(w), "pocket", f"the {face} face", notes),
                       "length": length, "width": width, "depth": depth})
     elif kind.startswith("boss"):
         bare = w.take(rf"({NUM})\s*(?:mm)?\s*(?:diameter\s+)?boss")
@@ -325,7 +259,7 @@ def plan_feature(phrase: str, part: dict, notes: Assumptions) -> list[dict]:
         if missing:
             raise _missing("boss", missing, got, "a 10 mm boss 5 mm high")
         face = _face(w, base_faces)
-        feats.append({"type": "boss", "face": face, "at": _placed(_position(w), "boss", f"the {face} face", notes),
+        feats.append({"type": "boss", "face": face, "at": placed(_position(w), "boss", f"the {face} face", notes),
                       "diameter": diameter, "height": height})
     else:
         chamfer = kind.startswith(("chamfer", "bevel"))

@@ -18,7 +18,7 @@ PARTS = [
     ("tube", r"\b(?:tubes?|pipes?|sleeves?|bushings?|spacers?)\b"),
     ("hex", r"\bhex(?:agon(?:al)?)?(?:\s+(?:prism|bar|nut|block))?\b"),
     ("cylinder", r"\b(?:cylinders?|rods?|discs?|disks?|pucks?|shafts?|round bar)\b"),
-    ("box", r"\b(?:plates?|blocks?|box(?:es)?|slabs?|cuboids?|bars?|bricks?)\b"),
+    ("box", r"\b(?:plates?|blocks?|box(?:es)?|slabs?|cuboids?|cubes?|bars?|bricks?)\b"),
 ]
 
 
@@ -54,6 +54,7 @@ rounded rounds chamfer chamfers chamfered bevelled beveled apart spaced between 
 are be as has
 y z degrees degree solid rectangular square elevation elevations down along
 row line evenly equally inset distance drilled centered center
+cube cubes side sides edge size
 """
 
 

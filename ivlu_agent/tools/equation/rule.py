@@ -6,90 +6,16 @@ The maths (SymPy) runs in the worker through `ctx.call`; this module only reads 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from ...errors import IvluError
 from ..base import PlanContext
 from ..common.prose import QUOTED
+from .named import ALIASES, NAMED
 from .spec import EquationSpec
 
 PLAN = "ivlu_agent.tools.equation.plan:plan_equation"
 
 
-@dataclass(frozen=True)
-class Named:
-    """A formula the planner knows: how it is written, and what it states as a SymPy expression."""
-
-    title: str
-    latex: str
-    expected: str  # SymPy srepr-style text, read by maths.safe_sympify (never eval'd)
-    check: str = "none"
-    solves: str = ""
-    i_is_imaginary: bool = False
-    e_is_euler: bool = True
-
-
-NAMED: dict[str, Named] = {
-    "quadratic formula": Named(
-        "quadratic formula", r"x = \frac{-b \pm \sqrt{b^{2} - 4ac}}{2a}",
-        "Tuple(Eq(x, (-b + sqrt(b**2 - 4*a*c))/(2*a)), Eq(x, (-b - sqrt(b**2 - 4*a*c))/(2*a)))",
-        "solves", "a*x**2 + b*x + c"),
-    "pythagorean theorem": Named("Pythagorean theorem", r"a^{2} + b^{2} = c^{2}", "Eq(a**2 + b**2, c**2)"),
-    "euler's identity": Named("Euler's identity", r"e^{i\pi} + 1 = 0", "Eq(exp(I*pi) + 1, 0)", "identity",
-                              i_is_imaginary=True),
-    "euler's formula": Named("Euler's formula", r"e^{i x} = \cos x + i \sin x",
-                             "Eq(exp(I*x), cos(x) + I*sin(x))", "identity", i_is_imaginary=True),
-    "mass-energy equivalence": Named("mass–energy equivalence", r"E = m c^{2}", "Eq(Symbol('E'), m*c**2)"),
-    "newton's second law": Named("Newton's second law", r"F = m a", "Eq(F, m*a)"),
-    "area of a circle": Named("area of a circle", r"A = \pi r^{2}", "Eq(A, pi*r**2)"),
-    "circumference of a circle": Named("circumference of a circle", r"C = 2 \pi r", "Eq(C, 2*pi*r)"),
-    "ideal gas law": Named("ideal gas law", r"P V = n R T", "Eq(P*V, n*R*T)"),
-    "difference of squares": Named("difference of squares",
-                                   r"a^{2} - b^{2} = \left(a + b\right)\left(a - b\right)",
-                                   "Eq(a**2 - b**2, (a + b)*(a - b))", "identity"),
-    "binomial square": Named("square of a sum", r"\left(a + b\right)^{2} = a^{2} + 2 a b + b^{2}",
-                             "Eq((a + b)**2, a**2 + 2*a*b + b**2)", "identity"),
-    "sum of the first n integers": Named("sum of the first n integers",
-                                         r"\sum_{k=1}^{n} k = \frac{n \left(n + 1\right)}{2}",
-                                         "Eq(Sum(k, Tuple(k, 1, n)), n*(n + 1)/2)", "identity"),
-    "kinetic energy": Named("kinetic energy", r"E_{k} = \frac{1}{2} m v^{2}",
-                            "Eq(Symbol('E_{k}'), m*v**2/2)"),
-    "law of cosines": Named("law of cosines", r"c^{2} = a^{2} + b^{2} - 2 a b \cos\gamma",
-                            "Eq(c**2, a**2 + b**2 - 2*a*b*cos(gamma))"),
-    "ohm's law": Named("Ohm's law", r"V = I R", "Eq(V, Symbol('I')*R)"),
-    "pythagorean identity": Named("Pythagorean identity", r"\sin^{2} x + \cos^{2} x = 1",
-                                  "Eq(sin(x)**2 + cos(x)**2, 1)", "identity"),
-    "coulomb's law": Named("Coulomb's law", r"F = k \frac{q_{1} q_{2}}{r^{2}}",
-                           "Eq(F, k*Symbol('q_{1}')*Symbol('q_{2}')/r**2)"),
-    "gaussian integral": Named("Gaussian integral", r"\int_{-\infty}^{\infty} e^{- x^{2}}\, dx = \sqrt{\pi}",
-                               "Eq(Integral(exp(-x**2), Tuple(x, -oo, oo)), sqrt(pi))", "identity"),
-    "uniform acceleration": Named("displacement under uniform acceleration", r"s = u t + \frac{1}{2} a t^{2}",
-                                  "Eq(s, u*t + a*t**2/2)"),
-}
-ALIASES: dict[str, str] = {
-    "quadratic formula": "quadratic formula", "quadratic equation formula": "quadratic formula",
-    "pythagorean theorem": "pythagorean theorem", "pythagoras' theorem": "pythagorean theorem",
-    "pythagoras's theorem": "pythagorean theorem", "pythagoras theorem": "pythagorean theorem",
-    "pythagoras": "pythagorean theorem", "euler's identity": "euler's identity",
-    "euler identity": "euler's identity", "eulers identity": "euler's identity",
-    "euler's formula": "euler's formula", "euler formula": "euler's formula",
-    "mass-energy equivalence": "mass-energy equivalence",
-    "mass–energy equivalence": "mass-energy equivalence",
-    "e=mc^2": "mass-energy equivalence", "e = mc^2": "mass-energy equivalence",
-    "e=mc²": "mass-energy equivalence",
-    "newton's second law": "newton's second law", "newtons second law": "newton's second law",
-    "area of a circle": "area of a circle", "circle area": "area of a circle",
-    "circumference of a circle": "circumference of a circle", "ideal gas law": "ideal gas law",
-    "difference of squares": "difference of squares", "difference of two squares": "difference of squares",
-    "square of a sum": "binomial square", "binomial square": "binomial square",
-    "sum of the first n integers": "sum of the first n integers", "gauss sum": "sum of the first n integers",
-    "sum of the first n natural numbers": "sum of the first n integers",
-    "kinetic energy": "kinetic energy", "law of cosines": "law of cosines", "cosine rule": "law of cosines",
-    "ohm's law": "ohm's law", "ohms law": "ohm's law", "pythagorean identity": "pythagorean identity",
-    "coulomb's law": "coulomb's law", "coulombs law": "coulomb's law",
-    "gaussian integral": "gaussian integral",
-    "suvat": "uniform acceleration", "equation of motion": "uniform acceleration",
-}
 _ALIAS_RE = re.compile(r"(?<![\w'])(" + "|".join(re.escape(a) for a in sorted(ALIASES, key=len, reverse=True))
                        + r")(?![\w])", re.I)
 _VAR = r"(?:\s*,?\s*(?:with respect to|w\.?\s?r\.?\s?t\.?)\s+(?P<wrt>[a-zA-Z]))?"
@@ -110,6 +36,8 @@ TASKS = [
 # The left side of an identity may itself be a derivative: 'the derivative of f (with respect to x) is g'.
 CALCULUS_SIDE = re.compile(r"^(?:the\s+)?(?:first\s+)?(?:derivative\s+of|d/d(?P<dv>[a-z])\s+(?:of\s+)?)\s*(?P<f>.+?)"
                            r"(?:\s*,?\s*(?:with respect to|w\.?\s?r\.?\s?t\.?)\s+(?P<v>[a-z]))?$", re.I)
+SHOW_RESULT = re.compile(r"[,;]?\s+(?:and\s+)?(?:show|give|display|state|write(?:\s+down)?|find)\s+(?:me\s+)?"
+                         r"(?:the\s+|its\s+)?(?:result|answer|value|working|steps|roots?|solutions?)\b.*$", re.I)
 DOLLARS = re.compile(r"\$(?P<latex>[^$]{1,400})\$")
 BARE_LATEX = re.compile(r"\b(?:latex|typeset|equation|formula)\s*:?\s+(?P<latex>\S*\\[a-zA-Z]+.*)$",
                         re.I)
@@ -124,7 +52,6 @@ def _strip(text: str) -> str:
     return text.strip().strip(" .,;:!?'\"").strip()
 
 
-
 # Directive words this rule understands; the plan.faithful check counts them as accounted for.
 VOCABULARY = frozenset({"equation", "equations", "formula", "formulas", "identity", "law", "theorem", "principle", "rule",
                         "derivative", "differentiate", "differentiated", "integral", "integrate", "integrated", "definite",
@@ -132,7 +59,8 @@ VOCABULARY = frozenset({"equation", "equations", "formula", "formulas", "identit
                         "simplify", "simplified", "expand", "expanded", "factor", "factorise", "factorize", "solve", "solved",
                         "limit", "sum", "series", "latex", "typeset", "write", "equals", "equal", "is", "the", "a", "an", "x",
                         "y", "z", "t", "d", "derivation", "evaluate", "evaluated", "compute", "computed", "result", "its",
-                        "state", "statement", "expression", "closed", "form", "general", "solution", "roots", "root"})
+                        "state", "statement", "expression", "closed", "form", "general", "solution", "roots", "root",
+                        "result", "answer", "value", "working", "steps", "display", "give", "find", "down"})
 
 
 class EquationRule:
@@ -178,6 +106,7 @@ class EquationRule:
                                     name=named.title,
                                     i_is_imaginary=named.i_is_imaginary, e_is_euler=named.e_is_euler))
         rest = _ALIAS_RE.sub(" ", rest)
+        rest = SHOW_RESULT.sub("", rest)  # 'integrate x^2 from 0 to 3 and show the result': the step shows it
         if not steps:
             bare = BARE_LATEX.search(rest)
             if bare:

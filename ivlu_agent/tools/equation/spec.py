@@ -44,7 +44,7 @@ class EquationSpec(StepSpec):
 
     def evidence(self) -> list[str]:
         """The spec's words, and the other names of a named formula ('Pythagoras' for the Pythagorean theorem)."""
-        from .rule import ALIASES, NAMED
+        from .named import ALIASES, NAMED
 
         out = super().evidence()
         if self.name:

@@ -16,7 +16,7 @@ from .spec import MAX_CANVAS, TextSpec
 
 FIT = "ivlu_agent.tools.text.render:fit_check"
 LAYOUTS = [
-    ("poster", re.compile(r"\b(?:poster|banner|sign|flyer|title card|cover)s?\b|海报|横幅")),
+    ("poster", re.compile(r"\b(?:poster|banner|sign|flyer|title card|title slide|slide|cover)s?\b|海报|横幅")),
     ("panel", re.compile(r"\b(?:panel|box|card|callout|note)s?\b|面板|文本框")),
     ("label", re.compile(r"\b(?:label|tag|sticker|badge)s?\b|标签")),
 ]
