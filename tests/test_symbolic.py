@@ -137,3 +137,16 @@ def test_a_clause_that_only_restates_the_plan_adds_nothing(planner):
     assert [s.name for s in plan.steps] == ["ethanol", "methoxymethane"]
     with pytest.raises(IvluError, match="keyway"):  # a clause with something new still has to be understood
         planner.plan("draw caffeine. Then draw a keyway.", [], [])
+
+
+def test_molecular_formulas_name_small_molecules_and_never_become_smiles(planner):
+    (combustion,) = planner.plan("CH4 + 2O2 → CO2 + 2H2O", [], []).steps
+    assert [c.name for c in combustion.reactants + combustion.products] == [
+        "methane", "oxygen", "carbon dioxide", "water"]
+    (haber,) = planner.plan("Haber process: N2 + 3H2 ⇌ 2NH3", [], []).steps
+    assert [c.name for c in haber.products] == ["ammonia"]
+    water, co2 = planner.plan("draw H2O and CO2", [], []).steps
+    assert (water.name, co2.name) == ("water", "carbon dioxide")
+    # two carbons or more: isomers, so the formula names nothing; the names around it still plan
+    plan = planner.plan("Structural isomers of C2H6O: draw ethanol and dimethyl ether", [], [])
+    assert [s.name for s in plan.steps] == ["ethanol", "dimethyl ether"]

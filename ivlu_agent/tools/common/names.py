@@ -7,7 +7,7 @@ from ...errors import IvluError
 from .chem import compounds, groups
 from .colors import NAMED as COLOR_NAMES
 
-ARROWS = re.compile(r"\s*(?:->|→|=>|⟶)(?:\[(?P<cond>[^\]]{0,80})\])?\s*")
+ARROWS = re.compile(r"\s*(?:->|→|=>|⟶|⇌|⇄|<=>|<->|⟷)(?:\[(?P<cond>[^\]]{0,80})\])?\s*")
 
 
 
@@ -97,23 +97,69 @@ def find_groups(text: str) -> tuple[list[str], dict[str, str], str]:
     return list(dict.fromkeys(name for _, name in sorted(found))), colors, blanked
 
 
+# A condensed molecular formula as written in a request: 'CH4', 'H2O', 'CH3Br', '2NH3' (a stoichiometric
+# coefficient in front), '(CH3)2CO'.
+FORMULA = re.compile(r"^(?P<n>\d+)?(?P<f>(?:[A-Z][a-z]?\d*|\((?:[A-Z][a-z]?\d*)+\)\d*)+)$")
+ELEMENT = re.compile(r"\(((?:[A-Z][a-z]?\d*)+)\)(\d*)|([A-Z][a-z]?)(\d*)")
+
+
+def element_counts(formula: str) -> dict[str, int]:
+    """{'C': 1, 'H': 4} for 'CH4'; groups in parentheses are multiplied out ('(CH3)2CO')."""
+    counts: dict[str, int] = {}
+    for group, times, symbol, n in ELEMENT.findall(formula):
+        inner = element_counts(group) if group else {symbol: 1}
+        for k, v in inner.items():
+            counts[k] = counts.get(k, 0) + v * int((times if group else n) or 1)
+    return counts
+
+
+@lru_cache(maxsize=1)
+def _by_formula() -> dict[tuple, list]:
+    table: dict[tuple, list] = {}
+    for c in {c.name: c for c in compounds().values()}.values():
+        table.setdefault(tuple(sorted(element_counts(c.formula).items())), []).append(c)
+    return table
+
+
+def compound_of_formula(token: str):
+    """(the compound a formula names, or None when it may name several or the table has none; whether it
+    reads as a formula at all). 'CH4' is methane; 'C2H6O' is ethanol or dimethyl ether, so None."""
+    m = FORMULA.match(token)
+    if not m or not re.search(r"[A-Z]", m.group("f")):
+        return None, False
+    counts = element_counts(m.group("f"))
+    if counts.get("C", 0) >= 2:
+        return None, True  # C2H6O is ethanol or dimethyl ether: two carbons or more have isomers
+    found = _by_formula().get(tuple(sorted(counts.items())), [])
+    return (found[0] if len(found) == 1 else None), True
+
+
 def find_molecules(text: str, systematic: dict[str, str] | None = None) -> tuple[list[tuple[str, str]], list[str]]:
     """(name, SMILES) pairs in request order, and the words left over. `systematic` maps more names (read by
     OPSIN, see `systematic_candidates`) to their SMILES; they are found like the table's, longest first."""
     table = compounds()
-    spans: list[tuple[int, int, str, str]] = []
+    found: list[tuple[int, int, str, str]] = []
+    for name in systematic or {}:
+        for m in re.finditer(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text, re.I):
+            found.append((m.start(), m.end(), m.group(), systematic[name]))
     for m in _compound_regex().finditer(text.lower()):  # the alternation is longest-first
         c = table[m.group()]
-        spans.append((m.start(), m.end(), c.name, c.smiles))
-    for name in sorted(systematic or {}, key=len, reverse=True):
-        for m in re.finditer(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text, re.I):
-            if not any(s < m.end() and m.start() < e for s, e, _, _ in spans):
-                spans.append((m.start(), m.end(), m.group(), systematic[name]))
+        found.append((m.start(), m.end(), c.name, c.smiles))
+    spans: list[tuple[int, int, str, str]] = []
+    for span in sorted(found, key=lambda f: f[0] - f[1]):  # the longest name wins: 'dimethyl ether', not 'ether'
+        if not any(s < span[1] and span[0] < e for s, e, _, _ in spans):
+            spans.append(span)
     for m in re.finditer(r"\S+", text):
         token = m.group().strip(",;:.!?'\"")
         if any(s < m.end() and m.start() < e for s, e, _, _ in spans):
             continue
-        if looks_like_smiles(token):
+        compound, is_formula = compound_of_formula(token)
+        if compound is not None and (re.search(r"H\d|\d[A-Z]|^\d", token) or not looks_like_smiles(token)
+                                     or token in ("O2", "N2", "H2", "CO2", "CO", "Cl2", "Br2", "I2", "F2")):
+            spans.append((m.start(), m.end(), compound.name, compound.smiles))  # a molecular formula
+        elif is_formula and re.search(r"H\d?|\d[A-Z]|^\d", token) and "H" in token.upper():
+            continue  # a formula the table cannot resolve ('C2H6O'): a word left over, never a SMILES
+        elif looks_like_smiles(token):
             spans.append((m.start(), m.end(), "", token))
     spans.sort()
     rest = text

@@ -7,7 +7,14 @@ import re
 from ...errors import IvluError
 from ..base import PlanContext
 from ..common.chem import lookup_compound
-from ..common.names import ARROWS, FILLER, SYSTEMATIC_WORD, find_molecules, looks_like_smiles
+from ..common.names import (
+    ARROWS,
+    FILLER,
+    SYSTEMATIC_WORD,
+    compound_of_formula,
+    find_molecules,
+    looks_like_smiles,
+)
 from .spec import Component, ReactionSpec
 
 # Directive words this rule understands; the plan.faithful check counts them as accounted for.
@@ -80,6 +87,10 @@ class ReactionRule:
         if not phrase:
             raise IvluError(f"An empty side in the reaction near {part!r}.", "'A + B -> C'",
                             "name each reactant and product")
+        compound, _ = compound_of_formula(phrase)  # 'CH4', '2H2O' (the coefficient is not drawn)
+        if compound is not None:
+            facts = ctx.describe(compound.smiles)
+            return Component(name=compound.name, smiles=facts["smiles"], inchikey=facts["inchikey"])
         if looks_like_smiles(phrase):
             facts = ctx.describe(phrase)
             return Component(name="", smiles=facts["smiles"], inchikey=facts["inchikey"])

@@ -27,6 +27,7 @@ ROLES = [
     ("body", re.compile(r"\b(?:text|body|reading|reads|saying|says|contents?|lines?|paragraphs?|bullets?)\b"
                         r"|内容|正文|文字")),
 ]
+LEAD_ROLE = re.compile(r"^\s*(?:a\s+|the\s+)?(?:heading|title|subtitle|caption|headline)\s*:?\s*['\"“]", re.I)
 WRITE = re.compile(r"\b(?:write|text)\b|写", re.I)
 SIZE = re.compile(r"\b(?P<w>\d{3,4})\s*(?:x|×|by)\s*(?P<h>\d{2,4})\s*(?:px|pixels?)?\b", re.I)
 FILLER = set("""a an the with and of in on its it that which is are as at to for by saying reading reads says
@@ -64,7 +65,8 @@ class TextRule:
     vocabulary = VOCABULARY
 
     def claims(self, clause: str) -> bool:
-        return bool(quoted(clause)) and (layout_of(clause) is not None or bool(WRITE.search(clause)))
+        return bool(quoted(clause)) and (layout_of(clause) is not None or bool(WRITE.search(clause))
+                                         or bool(LEAD_ROLE.match(clause)))
 
     def owns(self, clause: str) -> bool:
         """The whole clause is one text request: nothing but keywords is left outside the quotes."""
