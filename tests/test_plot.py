@@ -265,3 +265,16 @@ def test_named_distributions_and_functions():
     shifted = PlotRule().build("plot a gaussian with mean 5 and sd 2")
     assert (shifted.x_min, shifted.x_max) == (-3, 13)
     assert PlotRule().build("plot the logistic function").title == "Logistic function"
+
+
+def test_units_and_value_first_pairs_in_charts():
+    from ivlu_agent.tools.plot.rule import PlotRule
+
+    boiling = PlotRule().build("Bar chart of the boiling points of methanol (65 °C), ethanol (78 °C), "
+                               "propan-1-ol (97 °C)")
+    assert boiling.categories == ["methanol", "ethanol", "propan-1-ol"]
+    assert boiling.series[0].values == [65, 78, 97] and boiling.y_label == "Boiling points (°C)"
+    months = PlotRule().build("line chart of monthly average temperature: Jan 5, Feb 7, Mar 10, Apr 14 (°C)")
+    assert months.categories == ["Jan", "Feb", "Mar", "Apr"] and months.y_label.endswith("(°C)")
+    diet = PlotRule().build("pie chart: 45% protein, 30% carbs, 25% fat")
+    assert diet.categories == ["protein", "carbs", "fat"] and diet.series[0].values == [45, 30, 25]

@@ -47,6 +47,11 @@ FUNC_LEAD = re.compile(r"^\s*(?:y|f\s*\(\s*[a-z]\s*\))\s*=\s*", re.IGNORECASE)
 YEAR_RANGE = re.compile(r"\b(1[5-9]\d\d|2[01]\d\d)\s*(?:–|—|-|to|through)\s*(1[5-9]\d\d|2[01]\d\d)\b")
 CATEGORY_LIST = re.compile(r"\b(?:for|over|across|in|by)\s+(?P<items>[A-Za-z][\w.'’-]*(?:\s*(?:,|and|&)\s*[A-Za-z][\w.'’-]*)+)\s*$")
 PAIR = re.compile(rf"\(\s*(?P<x>{NUM})\s*,\s*(?P<y>{NUM})\s*\)")
+# Units written with the values ('65 °C', '(°C)', '25 mL'): kept as the value axis's unit, never as names.
+UNIT = r"(?:°\s*[CF]|K|%|mL|ml|L|mg|g|kg|mm|cm|km|m|s|min|h|ppm|kPa|Pa|atm|mol|M|mM|J|kJ|W|V|A)"
+UNIT_AFTER = re.compile(rf"(?P<v>\d(?:[\d.]*\d)?)\s*{UNIT}(?![\w°])")
+UNIT_ALONE = re.compile(rf"\(\s*(?:in\s+)?(?P<u>{UNIT})\s*\)")
+VALUE_FIRST = re.compile(rf"^\s*(?P<v>{NUM})\s*%?\s+(?:of\s+)?(?P<n>[A-Za-z][\w'’ -]{{0,40}}?)\s*$")
 # 'CO2 ppm: 2000 369, 2005 379, 2010 389': every item is an x and its value (a year and a reading).
 XY_ITEM = re.compile(rf"^\s*(?P<x>{NUM})\s*(?:[:=]\s*|\s+)(?P<y>{NUM})\s*$")
 CHART_WORDS = re.compile(
@@ -321,6 +326,11 @@ class PlotRule:
         if ":" in text:
             head, text = text.split(":", 1)
             subject = " ".join(w for w in CHART_WORDS.sub(" ", head).split())
+        else:  # 'bar chart of the boiling points of methanol (65 °C), ethanol (78 °C)': what is measured, of what
+            measured = re.match(r"^\s*(?P<head>.*?\bof\s+(?:the\s+)?)(?P<s>[A-Za-z][\w -]{2,40}?)\s+of\s+"
+                                r"(?P<rest>[A-Za-z].*\d.*)$", text)
+            if measured and len(re.findall(r"\d", measured.group("rest"))) >= 2:
+                subject, text = measured.group("s").strip(), measured.group("head") + measured.group("rest")
         y_range, text = take(Y_RANGE, text)
         categories: list[str] = []
         years = YEAR_RANGE.search(text)
@@ -349,6 +359,17 @@ class PlotRule:
             return PlotSpec(chart="scatter", series=series, title=opts.get("title", (subject or name).capitalize()),
                             x_label=opts.get("x_label", "x"), y_label=opts.get("y_label", "y"),
                             legend=opts.get("legend"))
+        units = [m.group("u") for m in UNIT_ALONE.finditer(text)]
+        text = UNIT_ALONE.sub(" ", text)
+        units += [m.group(0)[len(m.group("v")):].strip() for m in UNIT_AFTER.finditer(text)]
+        text = UNIT_AFTER.sub(lambda m: m.group("v"), text)
+        text = re.sub(r"\(\s*([-−]?\d[\d.]*)\s*\)", r" \1", text)  # 'methanol (65)': the value in brackets
+        unit = next(iter(dict.fromkeys(u.replace(" ", "") for u in units)), "")
+        if unit:
+            opts.setdefault("y_label", f"{subject[:1].upper() + subject[1:]} ({unit})".strip() if subject else unit)
+        firsts = [VALUE_FIRST.match(i) for i in re.split(r"\s*[,;]\s*|\s+and\s+", text.strip(" .")) if i.strip()]
+        if len(firsts) >= 2 and all(firsts) and not categories:  # '45% protein, 30% carbs, 25% fat'
+            text = ", ".join(f"{m.group('n')} {m.group('v')}" for m in firsts)
         xy = self.xy_pairs(text)
         if xy and not categories and chart in ("line", "bar"):
             xs, ys = [p[0] for p in xy], [p[1] for p in xy]
