@@ -45,3 +45,11 @@ def test_an_unknown_word_does_not_stop_the_request_but_keeps_it_unverified(agent
     assert result.status == "unverified" and result.faithful.details["not_understood"] == ["unobtainium"]
     elephant = agent.run("draw caffeine and a purple elephant")
     assert elephant.status == "unverified" and elephant.faithful.details["not_understood"] == ["elephant"]
+
+
+def test_a_rule_cannot_swallow_other_requests_into_a_title(agent):
+    """A chart's subject is what it is 'of', so a poster and a structure asked for in the same sentence are
+    left over (and named), not hidden in the chart's title."""
+    result = agent.run("Make a poster titled 'Caffeine' with the structure of caffeine and a bar chart of caffeine "
+                       "per drink: coffee 95 mg, tea 47 mg, cola 34 mg.")
+    assert result.status != "verified" and not result.faithful.passed

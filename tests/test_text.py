@@ -62,3 +62,10 @@ def test_cli(tmp_path, capsys):
     assert main(["verify", str(broken), "--text", "x"]) == 2
     assert main(["--home", str(tmp_path / "h"), "run", "a poster titled '" + "word " * 60 + "'"]) == 2
     assert "too long for any canvas" in capsys.readouterr().err
+
+
+def test_text_after_a_layout_word_and_a_colon_is_the_exact_text(planner):
+    (banner,) = planner.plan("a banner for our conference: ICMS 2026, Lisbon, 3-5 June", [], []).steps
+    assert (banner.layout, banner.heading) == ("poster", "ICMS 2026, Lisbon, 3-5 June")
+    (slide,) = planner.plan("A slide title that says 'Results' with the subtitle 'Yield and purity'", [], []).steps
+    assert (slide.heading, slide.subheading) == ("Results", "Yield and purity")

@@ -325,6 +325,10 @@ class PlotRule:
         subject = ""
         if ":" in text:
             head, text = text.split(":", 1)
+            # the subject is what the chart is 'of', not the whole sentence before the colon (which may ask for
+            # other things: 'a poster titled … with … and a bar chart of caffeine per drink: …')
+            of = list(re.finditer(r"\b(?:chart|graph|plot|histogram|diagram)s?\s+(?:of|for|showing)\s+", head, re.I))
+            head = head[of[-1].end():] if of else head
             subject = " ".join(w for w in CHART_WORDS.sub(" ", head).split())
         else:  # 'bar chart of the boiling points of methanol (65 °C), ethanol (78 °C)': what is measured, of what
             measured = re.match(r"^\s*(?P<head>.*?\bof\s+(?:the\s+)?)(?P<s>[A-Za-z][\w -]{2,40}?)\s+of\s+"

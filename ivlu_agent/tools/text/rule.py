@@ -27,6 +27,18 @@ ROLES = [
     ("body", re.compile(r"\b(?:text|body|reading|reads|saying|says|contents?|lines?|paragraphs?|bullets?)\b"
                         r"|内容|正文|文字")),
 ]
+# 'a banner for our conference: ICMS 2026, Lisbon, 3-5 June': after a layout word and a colon, the rest is the
+# exact text, as if it were quoted.
+COLON_TEXT = re.compile(r"^(?P<lead>[^:'\"“”]{1,80}?):\s*(?P<text>[^'\"“”:]{1,300}?)\s*\.?$")
+
+
+def quote_after_colon(clause: str) -> str:
+    m = COLON_TEXT.match(clause)
+    if m and not quoted(clause) and layout_of(m.group("lead")) is not None:
+        return f"{m.group('lead')}: '{m.group('text')}'"
+    return clause
+
+
 LEAD_ROLE = re.compile(r"^\s*(?:a\s+|the\s+)?(?:heading|title|subtitle|caption|headline)\s*:?\s*['\"“]", re.I)
 WRITE = re.compile(r"\b(?:write|text)\b|写", re.I)
 SIZE = re.compile(r"\b(?P<w>\d{3,4})\s*(?:x|×|by)\s*(?P<h>\d{2,4})\s*(?:px|pixels?)?\b", re.I)
@@ -65,11 +77,13 @@ class TextRule:
     vocabulary = VOCABULARY
 
     def claims(self, clause: str) -> bool:
+        clause = quote_after_colon(clause)
         return bool(quoted(clause)) and (layout_of(clause) is not None or bool(WRITE.search(clause))
                                          or bool(LEAD_ROLE.match(clause)))
 
     def owns(self, clause: str) -> bool:
         """The whole clause is one text request: nothing but keywords is left outside the quotes."""
+        clause = quote_after_colon(clause)
         if not self.claims(clause):
             return False
         rest = QUOTED.sub(" ", clause)
@@ -78,6 +92,7 @@ class TextRule:
         return all(w in FILLER or re.fullmatch(r"[\u4e00-\u9fff]+", w) for w in words)
 
     def plan(self, clause: str, ctx: PlanContext) -> list[TextSpec]:
+        clause = quote_after_colon(clause)
         strings = quoted(clause)
         if not strings:
             raise IvluError(f"No quoted text in {clause!r}.", "the exact text in quotes, e.g. "
