@@ -4,6 +4,7 @@ import pytest
 
 from ivlu_agent.errors import IvluError
 from ivlu_agent.planning.symbolic import SymbolicPlanner
+from ivlu_agent.types import Verdict
 
 
 @pytest.fixture(scope="module")
@@ -150,3 +151,13 @@ def test_molecular_formulas_name_small_molecules_and_never_become_smiles(planner
     # two carbons or more: isomers, so the formula names nothing; the names around it still plan
     plan = planner.plan("Structural isomers of C2H6O: draw ethanol and dimethyl ether", [], [])
     assert [s.name for s in plan.steps] == ["ethanol", "dimethyl ether"]
+
+
+def test_a_displayed_formula_draws_every_atom_and_element_words_are_not_compounds(planner):
+    (cortisone,) = planner.plan("Draw the complete structural formula of cortisone, clearly indicating all carbon, "
+                                "hydrogen, and oxygen atoms", [], []).steps  # not hydrogen or oxygen as molecules
+    assert cortisone.name == "cortisone" and cortisone.displayed and cortisone.depiction.explicit_hydrogens
+    (refined, _) = cortisone.refine([Verdict(verifier="molecule.osra", passed=False)], attempt=3)
+    assert refined.depiction.explicit_hydrogens  # no rung of the depiction ladder drops the asked-for hydrogens
+    (plain,) = planner.plan("draw caffeine", [], []).steps
+    assert not plain.displayed and not plain.depiction.explicit_hydrogens

@@ -215,3 +215,19 @@ def reject_unknown_compounds(unknown: list[str], understood: list[str]) -> None:
                 "a compound from the bundled table or a SMILES string",
                 "did you mean: " + ", ".join(close) + "?",
             )
+
+
+# 'the displayed formula', 'showing all the atoms and bonds', 'indicating all carbon, hydrogen and oxygen atoms':
+# a depiction directive (every atom drawn), never a request for the elements as compounds.
+_ELEMENT_WORD = r"(?:carbon|hydrogen|oxygen|nitrogen|sulfur|sulphur|phosphorus|chlorine|bromine|iodine|fluorine)"
+ATOMS_PHRASE = re.compile(rf"\b(?:(?:all|every|each)\s+(?:of\s+)?(?:the\s+)?)?{_ELEMENT_WORD}(?:\s*,\s*(?:and\s+)?"
+                          rf"{_ELEMENT_WORD}|\s+and\s+{_ELEMENT_WORD})*\s+atoms?\b", re.I)
+DISPLAYED = re.compile(r"\b(?:displayed|full|complete|expanded)\s+(?:structural\s+)?formula\b|"
+                       r"\b(?:all|every|each)\s+(?:of\s+)?(?:the\s+)?(?:atoms?|bonds?|hydrogens?)\b|"
+                       r"\bhydrogen\s+atoms\b", re.I)
+
+
+def displayed_formula(text: str) -> tuple[bool, str]:
+    """Whether the words ask for every atom to be drawn, and the text with element-atom phrases blanked."""
+    wanted = bool(DISPLAYED.search(text) or ATOMS_PHRASE.search(text))
+    return wanted, ATOMS_PHRASE.sub(lambda m: " " * len(m.group()), text)

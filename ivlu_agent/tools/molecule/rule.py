@@ -11,6 +11,7 @@ from ..common.names import (
     ARROWS,
     CHEMICAL_ENDINGS,
     FILLER,
+    displayed_formula,
     find_groups,
     find_molecules,
     reject_unknown_compounds,
@@ -65,6 +66,7 @@ class MoleculeRule:
 
     def plan(self, clause: str, ctx: PlanContext) -> list[MoleculeSpec]:
         wanted, colors, rest = find_groups(clause)
+        displayed, rest = displayed_formula(rest)
         label = bool(re.search(r"\blabel", clause, re.I))
         size = re.search(r"\b(?:at\s+)?(\d{3,5})\s*(?:px|pixels?)\b", rest, re.I)
         if size:
@@ -99,7 +101,8 @@ class MoleculeRule:
                 name=name, smiles=facts["smiles"], formula=facts["formula"], inchikey=facts["inchikey"],
                 highlight=present, label_groups=label and bool(present),
                 colors={g: c for g, c in colors.items() if g in present},
-                depiction=Depiction(size=int(size.group(1))) if size else Depiction(),
+                depiction=Depiction(size=int(size.group(1)) if size else 600, explicit_hydrogens=displayed),
+                displayed=displayed,
             ))
             counts = ", ".join(f"{facts['groups'][g]} {g}" for g in present)
             lines.append(f"- {shown}: {facts['formula']}" + (f"; highlight {counts}" if counts else ""))

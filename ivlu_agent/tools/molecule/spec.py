@@ -27,11 +27,13 @@ class MoleculeSpec(StepSpec):
     colors: dict[str, str] = Field(default_factory=dict, max_length=8,
                                    description="Group name → colour ('red' or '#rrggbb'); defaults otherwise.")
     depiction: Depiction = Field(default_factory=Depiction)
+    displayed: bool = Field(default=False, description="Draw every atom and bond (a displayed formula): "
+                            "hydrogens are drawn, and refinement keeps them.")
 
     renderer = "ivlu_agent.tools.molecule.render:render_molecule"
     verifier = "ivlu_agent.tools.molecule.verify:verify_molecule"
     pixel_check = "ivlu_agent.tools.molecule.verify:check_pixels"
-    hidden_fields: ClassVar[frozenset[str]] = frozenset({"formula", "inchikey", "depiction"})
+    hidden_fields: ClassVar[frozenset[str]] = frozenset({"formula", "inchikey", "depiction", "displayed"})
     cli = CliCheck("--molecule", "compound name or SMILES the image should show",
                    "ivlu_agent.tools.molecule.rule:verify_target")
 
@@ -65,6 +67,9 @@ class MoleculeSpec(StepSpec):
         compound = compounds().get(self.name.lower())
         if compound is not None:
             out += [compound.name, *compound.synonyms]
+        if self.displayed:
+            out += ["displayed formula with every atom and bond", "carbon hydrogen oxygen nitrogen sulfur sulphur "
+                    "phosphorus chlorine bromine iodine fluorine atoms hydrogens bonds"]
         for g in [*self.highlight, *self.colors]:
             group = groups().get(g)
             if group is not None:
@@ -80,6 +85,8 @@ class MoleculeSpec(StepSpec):
         if "molecule.render" in failed or "molecule.osra" in failed or "molecule.highlight" in failed:
             if attempt - 1 < len(DEPICTION_LADDER):
                 change, words = DEPICTION_LADDER[attempt - 1]
+                if self.displayed:  # a displayed formula keeps its hydrogens on every rung
+                    change = {**change, "explicit_hydrogens": True}
                 depiction = self.depiction.model_copy(update=change)
                 return self.model_copy(update={"depiction": depiction}), f"redrew with {words}"
         return None
