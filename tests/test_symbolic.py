@@ -161,3 +161,13 @@ def test_a_displayed_formula_draws_every_atom_and_element_words_are_not_compound
     assert refined.depiction.explicit_hydrogens  # no rung of the depiction ladder drops the asked-for hydrogens
     (plain,) = planner.plan("draw caffeine", [], []).steps
     assert not plain.displayed and not plain.depiction.explicit_hydrogens
+
+
+def test_stereoisomer_sets_give_one_labelled_panel_each(planner):
+    trans, cis = planner.plan("Draw the cis and trans isomers of but-2-ene", [], []).steps
+    assert (trans.title, trans.inchikey) == ("trans-but-2-ene (E)", "IAQRGUVFOMOMEM-ONEGZZNKSA-N")
+    assert (cis.title, cis.inchikey) == ("cis-but-2-ene (Z)", "IAQRGUVFOMOMEM-ARJAWSKDSA-N")
+    s, r = planner.plan("draw both enantiomers of alanine", [], []).steps
+    assert (s.name, r.name) == ("(S)-alanine", "(R)-alanine") and s.inchikey != r.inchikey
+    (ethanol,) = planner.plan("draw the stereoisomers of ethanol", [], []).steps
+    assert ethanol.name == "ethanol"  # nothing to enumerate: one panel, and the plan says so

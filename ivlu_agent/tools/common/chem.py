@@ -179,3 +179,34 @@ def check_identity(smiles: str, name: str = "", inchikey: str = "", formula: str
                     "target_formula": target_formula,
                     **({"target_smiles": target_smiles} if not ok and target_smiles else {})},
     }
+
+
+MAX_STEREOISOMERS = 8
+
+
+def stereoisomers(smiles: str, mirror: bool = False) -> list[dict]:
+    """Every stereoisomer of a structure whose double bonds and centres the SMILES leaves open, each with
+    its canonical SMILES and CIP labels: [{"smiles", "labels": ["Z"] or ["R", "S"…]}]. With `mirror`, a
+    structure whose centres are all set gives itself and its mirror image (the two enantiomers). Runs in a
+    worker."""
+    from rdkit import Chem
+    from rdkit.Chem.EnumerateStereoisomers import EnumerateStereoisomers, StereoEnumerationOptions
+
+    mol = Chem.MolFromSmiles(smiles)
+    if mol is None:
+        raise IvluError(f"Invalid SMILES {smiles!r}.", "a SMILES RDKit can parse", "check the structure")
+    options = StereoEnumerationOptions(onlyUnassigned=True, unique=True, maxIsomers=MAX_STEREOISOMERS)
+    isomers = list(EnumerateStereoisomers(mol, options=options))
+    if mirror and len(isomers) == 1 and Chem.FindMolChiralCenters(mol, useLegacyImplementation=False):
+        image = Chem.Mol(mol)
+        for atom in image.GetAtoms():
+            atom.InvertChirality()
+        isomers = [mol, image]
+    out = []
+    for isomer in isomers:
+        Chem.AssignStereochemistry(isomer, cleanIt=True, force=True)
+        bonds = [{Chem.BondStereo.STEREOE: "E", Chem.BondStereo.STEREOZ: "Z"}.get(b.GetStereo())
+                 for b in isomer.GetBonds() if b.GetBondType() == Chem.BondType.DOUBLE]
+        centres = [label for _, label in Chem.FindMolChiralCenters(isomer, useLegacyImplementation=False)]
+        out.append({"smiles": Chem.MolToSmiles(isomer), "labels": [b for b in bonds if b] + centres})
+    return out

@@ -20,6 +20,11 @@ from ..common.names import (
 from .spec import MoleculeSpec
 
 OPSIN = "ivlu_agent.tools.common.opsin:parse_names"
+STEREO_PREFIX = re.compile(r"^(?:[LD]|[RS]|\([RS]\)|\([EZ]\)|cis|trans)-", re.I)  # 'L-alanine' -> 'alanine'
+# 'the cis and trans isomers of', 'both enantiomers of', 'the E and Z isomers of', 'the stereoisomers of'
+ISOMER_SET = re.compile(r"\b(?:(?:cis|trans|e|z|r|s)\s*(?:and|&|/|or)\s*(?:cis|trans|e|z|r|s)\s+(?:isomers?|forms?)|"
+                        r"(?:(?:both|two|all|the)\s+)*(?:geometric(?:al)?\s+isomers?|stereoisomers?|enantiomers?|"
+                        r"optical\s+isomers?|cis[- /]trans\s+isomers?))\s+of\b", re.I)
 
 
 def read_systematic(text: str, unknown: list[str], ctx: PlanContext) -> dict[str, str]:
@@ -41,7 +46,10 @@ VOCABULARY = frozenset(FILLER) | {"highlighting", "structural", "displayed", "sk
                                          "common", "lab", "laboratory", "solvent", "solvents", "reagent", "reagents",
                                          "drug", "drugs", "medicine", "hormone", "vitamin", "natural", "simple",
                                          "simplest", "famous", "important", "typical", "example", "examples",
-                                         "monomer", "monomers", "isomer", "isomers"}
+                                         "monomer", "monomers", "isomer", "isomers",
+                                         # stereoisomer sets (ISOMER_SET)
+                                         "enantiomer", "enantiomers", "stereoisomer", "stereoisomers", "geometric",
+                                         "geometrical", "optical", "mirror", "cis", "trans", "e", "z", "r", "s", "forms"}
 
 
 class MoleculeRule:
@@ -67,6 +75,9 @@ class MoleculeRule:
     def plan(self, clause: str, ctx: PlanContext) -> list[MoleculeSpec]:
         wanted, colors, rest = find_groups(clause)
         displayed, rest = displayed_formula(rest)
+        isomer_set = ISOMER_SET.search(rest)  # 'the cis and trans isomers of but-2-ene': one panel per isomer
+        if isomer_set:
+            rest = rest[:isomer_set.start()] + " " * (isomer_set.end() - isomer_set.start()) + rest[isomer_set.end():]
         label = bool(re.search(r"\blabel", clause, re.I))
         size = re.search(r"\b(?:at\s+)?(\d{3,5})\s*(?:px|pixels?)\b", rest, re.I)
         if size:
@@ -106,6 +117,8 @@ class MoleculeRule:
             ))
             counts = ", ".join(f"{facts['groups'][g]} {g}" for g in present)
             lines.append(f"- {shown}: {facts['formula']}" + (f"; highlight {counts}" if counts else ""))
+        if isomer_set:
+            steps = [iso for step in steps for iso in self._stereoisomers(step, isomer_set.group(), ctx)]
         missing = [g for g in wanted if not any(g in s.highlight for s in steps)]
         if missing:
             raise IvluError(
@@ -115,6 +128,31 @@ class MoleculeRule:
                              + (f", highlighting {', '.join(wanted)}" if wanted else "")
                              + (" with labels" if label else "") + ":\n" + "\n".join(lines))
         return steps
+
+    @staticmethod
+    def _stereoisomers(step: MoleculeSpec, asked: str, ctx: PlanContext) -> list[MoleculeSpec]:
+        """One labelled panel per stereoisomer the structure leaves open (RDKit enumerates them in the worker).
+        cis and trans are read as Z and E, which they are for 1,2-disubstituted alkenes; the plan says so."""
+        mirror = bool(re.search(r"enantiomer|optical|mirror", asked, re.I))
+        isomers = ctx.call("ivlu_agent.tools.common.chem:stereoisomers", step.smiles, mirror)
+        base = step.name or step.smiles
+        if len(isomers) < 2:
+            ctx.notes.append(f"{base} has no stereoisomers to draw: its structure fixes every centre and bond")
+            return [step]
+        cis_trans = bool(re.search(r"\b(?:cis|trans)\b", asked, re.I))
+        if cis_trans:
+            ctx.notes.append("cis and trans read as Z and E (the same for 1,2-disubstituted alkenes)")
+        out = []
+        for iso in isomers:
+            facts = ctx.describe(iso["smiles"])
+            label = ",".join(iso["labels"])
+            word = {"Z": "cis", "E": "trans"}.get(label, "") if cis_trans else ""
+            name = f"({label})-{STEREO_PREFIX.sub('', base)}"
+            out.append(step.model_copy(update={
+                "name": name, "smiles": facts["smiles"], "formula": facts["formula"], "inchikey": facts["inchikey"],
+                "title": f"{word}-{base} ({label})" if word else name}))
+        ctx.reasoning.append(f"Stereoisomers of {base}: " + ", ".join(s.title for s in out))
+        return out
 
     def follow_up(self, clause: str, previous: list[dict], ctx: PlanContext,
                   same_request: bool = False) -> list[MoleculeSpec] | None:
