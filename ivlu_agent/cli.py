@@ -10,7 +10,9 @@ import sys
 EXIT_OK, EXIT_UNVERIFIED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The command line. The kinds' `verify` options come from the registry of kinds, which is loaded only
+    when `argv` holds the `verify` command, so `ivlu --help` and `ivlu run` start without it."""
     p = argparse.ArgumentParser(prog="ivlu", description="Figures that are verified to be right.")
     p.add_argument("--home", help="agent home for artifacts and checkpoints (default: IVLU_HOME or ./.ivlu)")
     sub = p.add_subparsers(dest="command", required=True)
@@ -45,7 +47,8 @@ def parser() -> argparse.ArgumentParser:
     verify = sub.add_parser("verify", help="verify any image against what it should show")
     verify.add_argument("image", help="the image to check (PNG/JPEG)")
     target = verify.add_mutually_exclusive_group(required=True)  # one per kind of figure
-    for check in _verify_checks():
+    argv = sys.argv[1:] if argv is None else argv
+    for check in _verify_checks() if "verify" in argv else []:
         target.add_argument(check.flag, metavar=check.metavar, help=check.help,
                             action="append" if check.repeatable else "store")
         for flag, help in check.options:
@@ -55,7 +58,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args = parser(argv).parse_args(argv)
     from .errors import IvluError
 
     try:
@@ -149,8 +152,9 @@ def cmd_verify(args) -> int:
 
     if not os.path.isfile(args.image):
         raise IvluError(f"Image {args.image} does not exist.", "a path to a PNG or JPEG file", "check the path")
-    check = next(c for c in _verify_checks() if getattr(args, _dest(c.flag)) is not None)
-    options = {_dest(flag): getattr(args, _dest(flag)) for c in _verify_checks() for flag, _ in c.options}
+    checks = _verify_checks()
+    check = next(c for c in checks if getattr(args, _dest(c.flag)) is not None)
+    options = {_dest(flag): getattr(args, _dest(flag)) for c in checks for flag, _ in c.options}
     kind = check.flag.lstrip("-")
     with WorkerPool(size=1) as workers:
         target, extra = resolve(check.target)(getattr(args, _dest(check.flag)), options, workers.call)

@@ -171,3 +171,11 @@ def test_stereoisomer_sets_give_one_labelled_panel_each(planner):
     assert (s.name, r.name) == ("(S)-alanine", "(R)-alanine") and s.inchikey != r.inchikey
     (ethanol,) = planner.plan("draw the stereoisomers of ethanol", [], []).steps
     assert ethanol.name == "ethanol"  # nothing to enumerate: one panel, and the plan says so
+
+
+def test_a_token_that_is_also_a_smiles_stays_a_smiles(planner):
+    """'OC' is methanol written as SMILES, not carbon monoxide read as a formula; 'CCl4' can only be a formula."""
+    (step,) = planner.plan("OC + HCl -> C(Cl) + water", [], []).steps
+    assert [c.name or c.smiles for c in step.reactants] == ["CO", "hydrogen chloride"]  # canonical methanol
+    (tetra,) = planner.plan("draw CCl4", [], []).steps
+    assert tetra.name == "carbon tetrachloride"

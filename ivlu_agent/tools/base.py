@@ -10,9 +10,9 @@ in `ivlu_agent/tools/` and one line in the registry, `ivlu_agent/tools/__init__.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Protocol
+from typing import Annotated, Any, Callable, ClassVar, Protocol, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from ..errors import IvluError
 from ..types import Verdict
@@ -214,10 +214,6 @@ def register(spec: type[StepSpec], rule: Rule | None = None) -> Kind:
 def parse_step(data: dict) -> StepSpec:
     """Validate a step dict (from state or a model) into its kind's spec class."""
     if not _adapter:
-        from typing import Annotated, Union
-
-        from pydantic import Field, TypeAdapter
-
         _adapter.append(TypeAdapter(Annotated[Union[tuple(KINDS.values())], Field(discriminator="kind")]))
     return _adapter[0].validate_python(data)
 

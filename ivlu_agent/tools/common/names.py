@@ -125,13 +125,21 @@ def compound_of_formula(token: str):
     """(the compound a formula names, or None when it may name several or the table has none; whether it
     reads as a formula at all). 'CH4' is methane; 'C2H6O' is ethanol or dimethyl ether, so None."""
     m = FORMULA.match(token)
-    if not m or not re.search(r"[A-Z]", m.group("f")):
+    if not m:
         return None, False
     counts = element_counts(m.group("f"))
     if counts.get("C", 0) >= 2:
         return None, True  # C2H6O is ethanol or dimethyl ether: two carbons or more have isomers
     found = _by_formula().get(tuple(sorted(counts.items())), [])
     return (found[0] if len(found) == 1 else None), True
+
+
+def only_a_formula(token: str) -> bool:
+    """A formula-shaped token that cannot be a SMILES: a SMILES writes H only inside brackets, never starts
+    with a count, and closes every ring it opens (each ring digit comes in pairs). 'CH4', 'CO2' and '2NH3'
+    are formulas; 'CO' and 'OC' (methanol) are SMILES."""
+    digits = re.findall(r"\d", token)
+    return "H" in token or token[:1].isdigit() or any(digits.count(d) % 2 for d in set(digits))
 
 
 def find_molecules(text: str, systematic: dict[str, str] | None = None) -> tuple[list[tuple[str, str]], list[str]]:
@@ -154,12 +162,11 @@ def find_molecules(text: str, systematic: dict[str, str] | None = None) -> tuple
         if any(s < m.end() and m.start() < e for s, e, _, _ in spans):
             continue
         compound, is_formula = compound_of_formula(token)
-        if compound is not None and (re.search(r"H\d|\d[A-Z]|^\d", token) or not looks_like_smiles(token)
-                                     or token in ("O2", "N2", "H2", "CO2", "CO", "Cl2", "Br2", "I2", "F2")):
-            spans.append((m.start(), m.end(), compound.name, compound.smiles))  # a molecular formula
-        elif is_formula and re.search(r"H\d?|\d[A-Z]|^\d", token) and "H" in token.upper():
-            continue  # a formula the table cannot resolve ('C2H6O'): a word left over, never a SMILES
-        elif looks_like_smiles(token):
+        if is_formula and only_a_formula(token):
+            if compound is not None:
+                spans.append((m.start(), m.end(), compound.name, compound.smiles))
+            continue  # a formula the table cannot resolve ('C2H6O') is a word left over, never a SMILES
+        if looks_like_smiles(token):
             spans.append((m.start(), m.end(), "", token))
     spans.sort()
     rest = text

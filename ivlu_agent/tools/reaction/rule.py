@@ -14,6 +14,7 @@ from ..common.names import (
     compound_of_formula,
     find_molecules,
     looks_like_smiles,
+    only_a_formula,
 )
 from .spec import Component, ReactionSpec
 
@@ -87,8 +88,8 @@ class ReactionRule:
         if not phrase:
             raise IvluError(f"An empty side in the reaction near {part!r}.", "'A + B -> C'",
                             "name each reactant and product")
-        compound, _ = compound_of_formula(phrase)  # 'CH4', '2H2O' (the coefficient is not drawn)
-        if compound is not None:
+        compound, is_formula = compound_of_formula(phrase)  # 'CH4', '2H2O' (the coefficient is not drawn)
+        if compound is not None and only_a_formula(phrase):
             facts = ctx.describe(compound.smiles)
             return Component(name=compound.name, smiles=facts["smiles"], inchikey=facts["inchikey"])
         if looks_like_smiles(phrase):
