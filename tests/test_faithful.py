@@ -53,3 +53,11 @@ def test_a_rule_cannot_swallow_other_requests_into_a_title(agent):
     result = agent.run("Make a poster titled 'Caffeine' with the structure of caffeine and a bar chart of caffeine "
                        "per drink: coffee 95 mg, tea 47 mg, cola 34 mg.")
     assert result.status != "verified" and not result.faithful.passed
+
+
+def test_an_arrangement_the_figure_does_not_honour_is_not_filler(agent):
+    """Panels are composed side by side; 'below it' asks for something else, so the run is not certified."""
+    result = agent.run("A poster heading 'Enzyme kinetics' and below it the Michaelis-Menten equation")
+    assert [s.status for s in result.steps] == ["verified", "verified"]
+    assert result.status == "unverified" and result.faithful.details["not_understood"] == ["below"]
+    assert agent.run("draw caffeine and aspirin side by side").status == "verified"

@@ -8,7 +8,9 @@ accounted for by one of:
 - the directive words of the kinds' rules (`Rule.vocabulary`: "highlight", "views", "chart"…);
 - the filler below: function words, politeness, and the words teachers and examiners wrap requests in.
 
-Every number must be used by the plan. Words or numbers left over mean the planner did not understand
+Arrangement words the figure does not honour ('below', 'above', 'in a column') are not filler: panels
+are laid out side by side in a row, so only those words are accounted for. Every number must be used by
+the plan. Words or numbers left over mean the planner did not understand
 part of the request: the verdict fails and lists them, so the run cannot end `verified`. The check is
 plain code over words; it never reads pixels, and it errs towards "not understood".
 """
@@ -34,10 +36,10 @@ conventional conventions usual typical please thanks thank kindly help hey hi he
 picture image figure diagram panel version copy view look looks looking like
 lecture lectures class classes lesson lessons slide slides talk seminar course students student
 exam exams test quiz homework worksheet handout notes paper report thesis poster textbook book
-answer key question questions problem part below above following given label labelled labeled
+answer key question questions problem part following given label labelled labeled
 publication journal article manuscript si supporting information supplementary appendix figures
-row rows column columns grid own alone separately separate together compare comparing comparison contrast
-beside alongside side sides order left-to-right layout arranged arrange
+row rows own alone separately separate together compare comparing comparison contrast
+beside alongside side sides
 """.split())
 # Numbers written as words are counts the rules read ('two holes'); they must be used like digits.
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
