@@ -250,9 +250,13 @@ class Agent:
         return None
 
     def _result(self, values: dict, thread_id: str, total: float | None = None) -> RunResult:
+        from .tools import parse_step
+
         plan = values.get("plan") or {"steps": [], "reasoning": ""}
         results = values.get("results") or {}
-        steps = [StepResult.model_validate(results[s["id"]]) for s in plan["steps"] if s["id"] in results]
+        # Each step read back from the plan's spec (what was understood), not the refined one (what was drawn).
+        steps = [StepResult.model_validate({**results[s["id"]], "describe": parse_step(s).describe()})
+                 for s in plan["steps"] if s["id"] in results]
         statuses = [s.status for s in steps]
         faithful = Verdict.model_validate(plan["faithful"]) if plan.get("faithful") else None
         if steps and len(steps) == len(plan["steps"]) and all(s == "verified" for s in statuses):

@@ -54,6 +54,9 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         for flag, help in check.options:
             verify.add_argument(flag, help=help)
     verify.add_argument("--json", action="store_true")
+
+    examples = sub.add_parser("examples", help="list the requests each kind of figure understands")
+    examples.add_argument("kind", nargs="?", help="one kind, e.g. molecule (default: every kind)")
     return p
 
 
@@ -64,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "verify":
             return cmd_verify(args)
+        if args.command == "examples":
+            return cmd_examples(args)
         return cmd_run(args)
     except IvluError as e:
         print(f"error: {e}", file=sys.stderr)
@@ -125,10 +130,16 @@ def _run_with_progress(agent, args):
 
 def _summary(result) -> None:
     print(f"status: {result.status}   thread: {result.thread_id}")
+    if result.steps:  # the read-back, so a misread request shows before any verdict
+        print("understood:")
+    for s in result.steps:
+        print(f"  {s.id}  {s.describe}")
     if result.faithful is not None and not result.faithful.passed:
         print(f"  ✗ plan.faithful: {result.faithful.message}")
     for note in result.notes:
         print(f"  note: {note}")
+    if result.steps:
+        print("steps:")
     for s in result.steps:
         failed = [v for v in s.verdicts if not v.passed]
         print(f"  {s.id} {s.kind:9s} {s.status:10s} {s.title}  ({len(s.attempts)} attempt(s))")
@@ -169,6 +180,27 @@ def cmd_verify(args) -> int:
         for v in verdicts:
             print(f"{'✓' if v['passed'] else '✗'} {v['verifier']} ({v['score']:.2f}): {v['message']}")
     return EXIT_OK if passed else EXIT_UNVERIFIED
+
+
+def cmd_examples(args) -> int:
+    """What each kind's rule understands, in the rule's own words (the registry only: no native library)."""
+    import textwrap
+
+    from .errors import IvluError
+    from .tools import REGISTRY
+
+    kinds = {k.name: k for k in REGISTRY}
+    if args.kind is not None and args.kind.lower() not in kinds:
+        raise IvluError(f"Unknown kind {args.kind!r}.", "one of " + ", ".join(kinds),
+                        "run `ivlu examples` to list every kind, or name one of those")
+    for kind in [kinds[args.kind.lower()]] if args.kind else kinds.values():
+        what = next(iter((kind.spec.__doc__ or "").strip().splitlines()), "")
+        print(f"{kind.name}: {what}" if what else kind.name)
+        words = kind.rule.examples if kind.rule is not None else (
+            "no request words of its own: the model planner writes these steps (--engine internvlu)")
+        print(textwrap.fill(words, width=100, initial_indent="    ", subsequent_indent="    ",
+                            break_on_hyphens=False))
+    return EXIT_OK
 
 
 def _dest(flag: str) -> str:

@@ -54,6 +54,8 @@ def render_report(result: RunResult) -> str:
              f"**Status:** {result.status} · thread `{result.thread_id}`", ""]
     if result.figure:
         lines += ["![figure](figure.png)", ""]
+    if result.steps:  # the read-back: what each step was asked to draw
+        lines += ["## What was understood", "", *[f"- **{s.id}** ({s.kind}): {s.describe}" for s in result.steps], ""]
     lines += ["## Plan", ""] + ([f"**Planner:** {result.planner}", ""] if result.planner else [])
     if result.faithful is not None:
         mark = "✅" if result.faithful.passed else "❌"

@@ -77,6 +77,9 @@ class StepResult(BaseModel):
     id: str = Field(description="Step id, unique within the thread, e.g. 's1'.")
     kind: str = Field(description="Step kind: 'molecule', 'reaction', …")
     title: str = Field(default="", description="Caption under the panel.")
+    describe: str = Field(default="", description="What the plan asked this step to draw, in one line of plain "
+                                                  "English (its spec's `describe()`): the read-back of what was "
+                                                  "understood.")
     spec: dict[str, Any] = Field(description="The final spec (molecule specs carry canonical `smiles`).")
     status: StepStatus = Field(description="verified, unverified (budget spent) or failed (could not render).")
     attempts: list[Attempt] = Field(default_factory=list)
@@ -137,6 +140,7 @@ class RunResult(BaseModel):
                     "id": s.id,
                     "kind": s.kind,
                     "title": s.title,
+                    "describe": s.describe,
                     "spec": s.spec,
                     "status": s.status,
                     "attempts": len(s.attempts),

@@ -66,3 +66,44 @@ def test_conventions_are_printed_and_strict_refuses(tmp_path):
     strict = ivlu("run", "an 80x50x10 mm plate with four 8 mm holes", "--strict", home=tmp_path / "home")
     assert strict.returncode == 2 and "Where the four holes go is not given" in strict.stderr
     assert len(strict.stderr.strip().splitlines()) <= 4
+
+
+def test_examples_lists_every_kind_in_its_rules_words(tmp_path):
+    from ivlu_agent.tools import REGISTRY
+
+    every = ivlu("examples", home=tmp_path / "h")
+    assert every.returncode == 0, every.stderr
+    assert [line.split(":")[0] for line in every.stdout.splitlines() if not line.startswith(" ")] == \
+        [k.name for k in REGISTRY]
+    assert "'draw caffeine and aspirin'" in every.stdout and "'pie chart of apples 30, bananas 50'" in every.stdout
+    assert "generate: Draw an image with the model's generation head." in every.stdout
+    one = ivlu("examples", "molecule", home=tmp_path / "h")
+    assert one.returncode == 0 and one.stdout.startswith("molecule: Draw one molecule.\n")
+    assert "'draw CC(=O)Oc1ccccc1C(=O)O'" in one.stdout and "reaction" not in one.stdout
+
+
+def test_examples_of_an_unknown_kind_names_the_kinds(tmp_path):
+    r = ivlu("examples", "nonsense", home=tmp_path / "h")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.splitlines() == [
+        "error: Unknown kind 'nonsense'.",
+        "Expected: one of molecule, reaction, equation, text, cad, plot, diagram, generate, edit",
+        "What to do: run `ivlu examples` to list every kind, or name one of those"]
+
+
+def test_examples_imports_nothing_heavy():
+    code = ("import sys; from ivlu_agent.cli import main\nassert main(['examples']) == 0\n"
+            "print([m for m in ('torch', 'diffusers', 'rdkit', 'cadquery', 'matplotlib', 'langgraph') "
+            "if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_a_run_reads_back_what_it_understood(tmp_path):
+    run = ivlu("run", "draw caffeine, highlight the methyl groups in red", "--out", str(tmp_path / "out"),
+               home=tmp_path / "home")
+    assert run.returncode == 0, run.stdout + run.stderr
+    line = "caffeine (C8H10N4O2), methyl groups highlighted in red"
+    assert run.stdout.splitlines()[1:3] == ["understood:", f"  s1  {line}"]
+    assert f"## What was understood\n\n- **s1** (molecule): {line}\n" in (tmp_path / "out" / "report.md").read_text()
+    assert json.loads((tmp_path / "out" / "result.json").read_text())["steps"][0]["describe"] == line

@@ -19,9 +19,9 @@ def test_words_and_numbers_left_over_are_named():
 
 def test_a_request_understood_in_part_cannot_end_verified(agent):
     result = agent.run("E = mc^2 under a poster heading 'Relativity 101'")
-    assert [s.status for s in result.steps] == ["verified"]  # the panel itself is fine …
-    assert result.status == "unverified" and result.exit_code == 1  # … but it is not what was asked
-    assert not result.faithful.passed and "mc" in result.faithful.details["not_understood"]
+    assert [s.status for s in result.steps] == ["verified", "verified"]  # both panels are fine …
+    assert result.status == "unverified" and result.exit_code == 1  # … but they are side by side, not stacked
+    assert not result.faithful.passed and result.faithful.details["not_understood"] == ["under"]
 
 
 def test_every_word_accounted_for_keeps_the_certificate(agent):
@@ -48,11 +48,14 @@ def test_an_unknown_word_does_not_stop_the_request_but_keeps_it_unverified(agent
 
 
 def test_a_rule_cannot_swallow_other_requests_into_a_title(agent):
-    """A chart's subject is what it is 'of', so a poster and a structure asked for in the same sentence are
-    left over (and named), not hidden in the chart's title."""
+    """A chart's subject is what it is 'of', so the poster and the structure asked for in the same sentence
+    are their own steps, not the chart's title; the poster 'with' them is drawn beside them, which the
+    certificate names."""
     result = agent.run("Make a poster titled 'Caffeine' with the structure of caffeine and a bar chart of caffeine "
                        "per drink: coffee 95 mg, tea 47 mg, cola 34 mg.")
     assert result.status != "verified" and not result.faithful.passed
+    assert [s.kind for s in result.steps] == ["text", "molecule", "plot"]  # every part planned …
+    assert any(w.startswith("with (") for w in result.faithful.details["not_understood"])  # … not the nesting
 
 
 def test_an_arrangement_the_figure_does_not_honour_is_not_filler(agent):

@@ -41,6 +41,10 @@ def test_the_example_kind_is_one_folder_and_one_line(tmp_path):
                           "--json"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     assert '"status": "verified"' in run.stdout and '"swatch.pixels"' in run.stdout
+    assert '"describe": "a 128 × 128 px square of teal"' in run.stdout  # the read-back of what was understood
+    examples = subprocess.run([sys.executable, "-m", "ivlu_agent", "examples", "swatch"], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=300)
+    assert examples.returncode == 0 and "colour swatches ('a swatch of teal')" in examples.stdout
     bad = subprocess.run([sys.executable, "-m", "ivlu_agent", "run", "a swatch of blurple"], cwd=tmp_path, env=env,
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "Unknown colour 'blurple'" in bad.stderr

@@ -54,7 +54,7 @@ def plan(state: dict, services: Services) -> dict:
                      "figure": state.get("figure")}]
     images = [ArtifactRef.model_validate(i) for i in state.get("images", [])]
     result: Plan = services.planner.plan(state["request"], images, history + archived)
-    result.faithful = check_plan(state["request"], result.steps)  # part of the certificate
+    result.faithful = check_plan(state["request"], result.steps, result.unhonoured)  # part of the certificate
     ids = set()
     for i, step in enumerate(result.steps, start=1):
         step.id = step.id if step.id and step.id not in ids else f"s{i}"

@@ -21,6 +21,7 @@ import re
 from typing import Iterable
 
 from ..tools import REGISTRY, StepSpec
+from ..tools.common.prose import ENUMERATOR
 from ..types import Verdict
 
 FILLER = frozenset("""
@@ -39,7 +40,7 @@ exam exams test quiz homework worksheet handout notes paper report thesis poster
 answer key question questions problem part following given label labelled labeled
 publication journal article manuscript si supporting information supplementary appendix figures
 row rows own alone separately separate together compare comparing comparison contrast
-beside alongside side sides
+beside alongside side sides example examples e g i e eg ie etc
 """.split())
 # Numbers written as words are counts the rules read ('two holes'); they must be used like digits.
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -89,7 +90,7 @@ def account(request: str, evidence: Iterable[str], vocabulary: Iterable[str]) ->
     known = FILLER | set(vocabulary) | words
     left_words: list[str] = []
     left_numbers: list[str] = []
-    for t in tokens(request):
+    for t in tokens(ENUMERATOR.sub(" ", request)):  # '(a)', 'Slide 2:' number the request's parts
         if t[0].isdigit():
             if float(t) not in numbers and t not in words:
                 left_numbers.append(t)
@@ -110,11 +111,21 @@ def account(request: str, evidence: Iterable[str], vocabulary: Iterable[str]) ->
                    details={"not_understood": left_words, "numbers_unused": left_numbers})
 
 
-def check_plan(request: str, steps: list[StepSpec]) -> Verdict:
-    """`account` over the plan's steps, with the directive words of the rules of the kinds it draws."""
+def check_plan(request: str, steps: list[StepSpec], unhonoured: Iterable[str] = ()) -> Verdict:
+    """`account` over the plan's steps, with the directive words of the rules of the kinds it draws; what the
+    planner read but the figure cannot honour (`Plan.unhonoured`) is named as not understood."""
     rules = {k.name: k.rule for k in REGISTRY}
     vocabulary: set[str] = set()
     for step in steps:
         if rules.get(step.kind) is not None:
             vocabulary |= rules[step.kind].vocabulary
-    return account(request, [e for step in steps for e in step.evidence()], vocabulary)
+    verdict = account(request, [e for step in steps for e in step.evidence()], vocabulary)
+    unhonoured = list(unhonoured)
+    if not unhonoured:
+        return verdict
+    left = verdict.details["not_understood"] + unhonoured
+    problems = [f"not understood: {', '.join(left)}"] + \
+        ([f"numbers not used by the plan: {', '.join(verdict.details['numbers_unused'])}"]
+         if verdict.details["numbers_unused"] else [])
+    return verdict.model_copy(update={"passed": False, "score": 0.0, "message": "; ".join(problems) + ".",
+                                      "details": {**verdict.details, "not_understood": left}})

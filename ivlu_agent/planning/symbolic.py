@@ -17,17 +17,22 @@ from pydantic import ValidationError
 from ..errors import IvluError, validation_problems
 from ..tools import REGISTRY, RULES, Plan
 from ..tools.base import PlanContext, Rule, StepSpec
-from ..tools.common.prose import QUOTED
+from ..tools.common.prose import ABBREVIATION, ENUMERATOR, QUOTED
 from ..types import ArtifactRef
 from .faithful import check_plan
 
 FOLLOW_UPS = "follow-ups, later in the request or on a thread ('now also highlight the hydroxyl groups')"
 SUPPORTED = "; ".join([*(kind.rule.examples for kind in REGISTRY if kind.rule is not None), FOLLOW_UPS])
-CLAUSE_BREAK = re.compile(r"\s*(?:;|\n|,?\s+\bthen\b|\.\s+(?=[A-Z]))\s*")
-PART_BREAK = re.compile(r"\s*(?:,\s*and\s+|,\s*|\s+and\s+|\s+plus\s+|\s+(?:next to|beside|alongside)\s+)\s*")
+CLAUSE_BREAK = re.compile(r"\s*(?:;|\n|,?\s+\bthen\b|\.\s+(?=[A-Z])|" + ENUMERATOR.pattern + r")\s*", re.I)
+PART_BREAK = re.compile(r"\s*(?:,\s*and\s+|,(?!\d)\s*|\s+and\s+|\s+plus\s+|\s+(?:next to|beside|alongside|under|"
+                        r"underneath|above|below|beneath)\s+)\s*")
+# Where a clause owned by one rule may still start with a part for another: 'a poster titled 'X' with the
+# structure of caffeine and a bar chart of …: coffee 95 mg, …'.
+LEAD_BREAK = re.compile(PART_BREAK.pattern[:-4] + r"|\s+with\s+)\s*")
 
 
-PROTECTED = re.compile(QUOTED.pattern + r"|\$[^$\n]+\$")  # quoted text and $LaTeX$ are never split
+# Quoted text, $LaTeX$ and abbreviations ('Dr. Patel') are never split.
+PROTECTED = re.compile(QUOTED.pattern + r"|\$[^$\n]+\$|" + ABBREVIATION.pattern, re.I)
 
 
 def split_outside_quotes(pattern: re.Pattern, text: str) -> list[str]:
@@ -63,7 +68,7 @@ class SymbolicPlanner:
             ctx.notes.append(f"the symbolic engine does not look at images; {len(images)} image(s) were stored "
                              "with the thread for engines that do")
         steps: list[StepSpec] = []
-        for clause in self.clauses(" ".join(request.split(" "))):
+        for clause in self._joined(self.clauses(" ".join(request.split(" ")))):
             try:
                 planned = self._plan_clause(clause, ctx)
                 if planned is None and steps:  # "…, then show it rotated 30° about z": rework this request's steps
@@ -86,7 +91,7 @@ class SymbolicPlanner:
                 raise self._not_understood(clause, understood)
             steps += planned
             self._number(steps)  # reworks later in the request find their originals by id
-        return Plan(reasoning="\n".join(ctx.reasoning), steps=steps, notes=ctx.notes)
+        return Plan(reasoning="\n".join(ctx.reasoning), steps=steps, notes=ctx.notes, unhonoured=ctx.unhonoured)
 
     @staticmethod
     def _number(steps: list[StepSpec]) -> None:
@@ -113,6 +118,25 @@ class SymbolicPlanner:
     def clauses(request: str) -> list[str]:
         return [c.strip(" .,") for c in split_outside_quotes(CLAUSE_BREAK, request.strip()) if c and c.strip(" .,")]
 
+    @staticmethod
+    def _joined(clauses: list[str]) -> list[str]:
+        """Consecutive clauses that one rule reads together (a reaction told over two or three sentences)
+        become one clause; a rule says so with `owns_together(clauses)`."""
+        joiners = [r for r in RULES if getattr(r, "owns_together", None)]
+        out: list[str] = []
+        i = 0
+        while i < len(clauses):
+            for n in (3, 2):
+                group = clauses[i:i + n]
+                if len(group) == n and any(r.owns_together(group) for r in joiners):
+                    out.append(". ".join(group))
+                    i += n
+                    break
+            else:
+                out.append(clauses[i])
+                i += 1
+        return out
+
     def _plan_clause(self, clause: str, ctx: PlanContext) -> list[StepSpec] | None:
         claimed = [r for r in RULES if r.claims(clause)]
         if len(claimed) == 1:
@@ -121,9 +145,27 @@ class SymbolicPlanner:
             # A rule that reads the whole clause as one request (an edge list, a data series) takes it.
             whole = [r for r in claimed if getattr(r, "owns", None) and r.owns(clause)]
             if len(whole) == 1:
-                return whole[0].plan(clause, ctx)
+                return self._plan_owned(whole[0], clause, ctx)
             return self._plan_mixed(clause, ctx)
         return None
+
+    def _plan_owned(self, owner: Rule, clause: str, ctx: PlanContext) -> list[StepSpec]:
+        """`owner` reads the clause whole; a leading part it does not need, which another rule claims, is
+        planned on its own first: the shortest such lead, so the owner keeps all it can. A rule whose reading
+        gives every part of its clause a role (a reaction's compounds) sets `keeps_leads` and is never split."""
+        if getattr(owner, "keeps_leads", False):
+            return owner.plan(clause, ctx)
+        masked = PROTECTED.sub(lambda m: "\0" * len(m.group()), clause)  # never break inside quotes
+        for m in LEAD_BREAK.finditer(masked):
+            lead, tail = clause[:m.start()], clause[m.end():]
+            if not lead.strip() or not tail.strip():
+                continue
+            others = [r for r in RULES if r is not owner and r.claims(lead)]
+            if others and not owner.claims(lead) and owner.owns(tail):
+                if m.group().strip() == "with":  # 'a poster titled X with a chart of …': drawn beside it
+                    ctx.unhonoured.append("with (what it holds is drawn beside it, not inside)")
+                return self._plan_clause(lead, ctx) + self._plan_owned(owner, tail, ctx)
+        return owner.plan(clause, ctx)
 
     def _plan_mixed(self, clause: str, ctx: PlanContext) -> list[StepSpec]:
         """Several rules claim one clause: split it at 'and' / commas and route each part."""

@@ -51,6 +51,9 @@ class Plan(BaseModel):
     planner: str = Field(default="", max_length=40,
                          description="Who made the steps: '' or 'symbolic' (rules), 'internvlu' (the model), "
                                      "or the fallback that planned after the model's plans failed validation.")
+    unhonoured: list[str] = Field(default_factory=list, max_length=16,
+                                  description="What the request asks of the arrangement that the figure cannot "
+                                              "honour ('inside the poster'); plan.faithful names each and fails.")
     faithful: Verdict | None = Field(default=None, description="Whether the steps account for every word and "
                                      "number of the request (planning/faithful.py); a failed one keeps the run "
                                      "from being verified.")

@@ -76,6 +76,13 @@ class StepSpec(BaseModel):
     def caption(self) -> str:
         return self.title or self.id
 
+    def describe(self) -> str:
+        """What this step will draw, in one line of plain English built from its fields (`one_line`), e.g.
+        'caffeine (C8H10N4O2), methyl groups highlighted in red': the read-back of what was understood,
+        printed in the summary, report.md and result.json. Every kind defines it (`register` checks);
+        it runs in the agent process, so it reads fields and tables only, never a native library."""
+        raise NotImplementedError(f"{type(self).__name__} does not say what it draws (describe)")
+
     def refine(self, verdicts: list[Verdict], attempt: int) -> tuple["StepSpec", str] | None:
         """Return a changed spec and a sentence saying what changed, or None when nothing is left to try.
 
@@ -120,6 +127,23 @@ class StepSpec(BaseModel):
         return set()
 
 
+DESCRIBE_CHARS = 160  # the longest read-back line
+
+
+def one_line(text: str, limit: int = DESCRIBE_CHARS) -> str:
+    """`text` on one line (whitespace collapsed), cut to `limit` characters with '…'."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip(" ,;:") + "…"
+
+
+def listed(items: list[str], limit: int = 6, last: str = " and ") -> str:
+    """'a, b and c'; past `limit` items, the first ones and '…'."""
+    items = [str(i) for i in items]
+    if len(items) > limit:
+        return ", ".join(items[:limit]) + ", …"
+    return ", ".join(items[:-1]) + last + items[-1] if len(items) > 1 else "".join(items)
+
+
 class BadRequest(IvluError):
     """The text is a request of the rule's kind, but it asks for something that cannot be drawn;
     planning stops here with this message."""
@@ -148,6 +172,7 @@ class PlanContext:
     notes: list[str] = field(default_factory=list)  # things understood but not acted on, and conventions used
     strict: bool = False  # refuse where a drafting convention would fill what the words leave open
     reasoning: list[str] = field(default_factory=list)  # one line per decision, shown in the report
+    unhonoured: list[str] = field(default_factory=list)  # arrangements asked for that the figure cannot honour
 
 
 class Rule(Protocol):
@@ -197,6 +222,8 @@ def register(spec: type[StepSpec], rule: Rule | None = None) -> Kind:
     """Check a kind when it registers, so a malformed kind fails at import, not deep in a run."""
     kind = Kind(spec, rule)
     problems = [f"{what} is not set" for what in ("renderer", "verifier") if ":" not in getattr(spec, what)]
+    if spec.describe is StepSpec.describe:
+        problems.append("it does not define describe(), the one line saying what a step of it draws")
     if "kind" not in spec.model_fields or not isinstance(kind.name, str):
         problems.append("it has no `kind: Literal[...]` field with a default")
     elif kind.name in KINDS:

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ...errors import IvluError
 from ...types import Verdict
-from ..base import CliCheck, StepSpec
+from ..base import CliCheck, StepSpec, listed, one_line
 
 MAX_SIZE_MM = 5000.0  # the largest part side: 5 m
 MIN_SIZE_MM = 0.05
@@ -272,6 +272,17 @@ class CadSpec(StepSpec):
             counts[word] = counts.get(word, 0) + 1
         extras = ", ".join(f"{n} {w}{'s' if n > 1 else ''}" for w, n in counts.items())
         return describe_part(self, features=False) + (f", {extras}" if extras else "")
+
+    def describe(self) -> str:
+        """'part: 80 × 50 × 10 mm plate with 4 × Ø8 mm through hole; front and top views, third-angle'."""
+        plain = [v.name for v in self.views if v.name in ORTHO_VIEWS or v.name == "iso"]
+        views = [("isometric" if name == "iso" else name) for name in plain]
+        views = [f"{listed(views)} view{'s' if len(views) > 1 else ''}"] if views else []
+        views += [v.words for v in self.views if v.name == "rotated"]
+        line = f"part: {describe_part(self)}; {listed(views)}"
+        if sum(v.name in ORTHO_VIEWS for v in self.views) > 1:  # the projection places views on the sheet
+            line += f", {self.projection}-angle"
+        return one_line(line)
 
     def refine(self, verdicts: list[Verdict], attempt: int) -> tuple[CadSpec, str] | None:
         raster = [v for v in verdicts if not v.passed and v.verifier.startswith(("cad.view", "cad.sheet"))]

@@ -22,10 +22,13 @@ MAX_SMILES_CHARS = 1000
 @dataclass(frozen=True)
 class Compound:
     name: str
-    synonyms: tuple[str, ...]
+    synonyms: tuple[str, ...]  # lower case, matched case-insensitively
     smiles: str
-    formula: str
+    formula: str  # Hill order
     category: str
+    abbreviations: tuple[str, ...] = ()  # as written ('ATP', 'DMSO'), matched case-sensitively
+    inchikey: str = ""  # the source's InChIKey; empty only for a few hand-written rows (see data/SOURCES.md)
+    source: str = ""  # where the row comes from, a tag of data/SOURCES.md
 
 
 @dataclass(frozen=True)
@@ -46,15 +49,30 @@ def _split(s: str | None) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
+def _compound_rows() -> tuple[Compound, ...]:
+    return tuple(
+        Compound(r["name"].strip().lower(), _split(r.get("synonyms")), r["smiles"].strip(), r["formula"].strip(),
+                 r.get("category", "").strip(),
+                 tuple(a.strip() for a in (r.get("abbreviations") or "").split("|") if a.strip()),
+                 (r.get("inchikey") or "").strip(), (r.get("source") or "").strip())
+        for r in _rows("compounds.tsv"))
+
+
+@lru_cache(maxsize=1)
 def compounds() -> dict[str, Compound]:
-    """Every name and synonym (lower case) → its compound."""
+    """Every name and synonym (lower case) → its compound. Abbreviations are not here: see `abbreviations`."""
     table: dict[str, Compound] = {}
-    for r in _rows("compounds.tsv"):
-        c = Compound(r["name"].strip().lower(), _split(r.get("synonyms")), r["smiles"].strip(),
-                     r["formula"].strip(), r.get("category", "").strip())
+    for c in _compound_rows():
         for key in (c.name, *c.synonyms):
             table[key] = c
     return table
+
+
+@lru_cache(maxsize=1)
+def abbreviations() -> dict[str, Compound]:
+    """Every abbreviation, case as written ('ATP', 'DMSO', 'cAMP') → its compound; match it case-sensitively,
+    since in lower case many are words ('camp', 'pep')."""
+    return {a: c for c in _compound_rows() for a in c.abbreviations}
 
 
 @lru_cache(maxsize=1)

@@ -1,9 +1,9 @@
 
-import difflib
 import re
 from functools import lru_cache
 
 from ...errors import IvluError
+from . import chem
 from .chem import compounds, groups
 from .colors import NAMED as COLOR_NAMES
 
@@ -56,10 +56,80 @@ def _group_regex() -> re.Pattern:
 
 
 @lru_cache(maxsize=1)
-def _compound_regex() -> re.Pattern:
-    keys = sorted(compounds(), key=len, reverse=True)
-    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, keys)) + r")(?![\w-])")
+def _longest_name() -> int:
+    return max(map(len, compounds()))
 
+
+# Where a name may start and end in prose: not inside a word or a hyphenated word ('ethanol' is not in
+# 'methanol', 'styrene' is not in 'polystyrene').
+_NAME_END = re.compile(r"(?<=[^\s])(?=[^\w-]|$)")
+
+
+def compound_spans(text: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, name, SMILES) of every name or abbreviation of the compound table in `text`; overlapping
+    mentions included (the caller keeps the longest). A dictionary lookup per start and end of a word, so a
+    table of thousands of names costs the same as a small one."""
+    table = compounds()
+    abbreviations = getattr(chem, "abbreviations", dict)()  # case-sensitive: 'ATP' yes, 'atp' is a word
+    longest = max(_longest_name(), max(map(len, abbreviations), default=0))
+    ends = [m.start() for m in _NAME_END.finditer(text)]
+    low = text.lower()
+    found: list[tuple[int, int, str, str]] = []
+    j = 0
+    for s in range(len(text)):
+        if text[s].isspace() or (s and (text[s - 1].isalnum() or text[s - 1] in "_-)]")):
+            continue
+        while j < len(ends) and ends[j] <= s:
+            j += 1
+        for e in ends[j:]:
+            if e - s > longest:
+                break
+            key = " ".join(low[s:e].split())
+            hit = table.get(key) or abbreviations.get(text[s:e])
+            if hit is not None:
+                found.append((s, e, hit.name, hit.smiles))
+    return found
+
+
+# Elements named as reagents are their molecules ('bromine' in a reaction is Br2). Only reactions read
+# these: elsewhere 'hydrogen bonds' or 'oxygen atoms' name no molecule.
+ELEMENTAL = {"hydrogen": "[H][H]", "nitrogen": "N#N", "oxygen": "O=O", "fluorine": "FF", "chlorine": "ClCl",
+             "bromine": "BrBr", "iodine": "II"}
+
+
+def elemental_spans(text: str, taken: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
+    """`taken` plus the elements named as reagents outside it, in order."""
+    out = list(taken)
+    for m in re.finditer(r"(?<![\w-])(" + "|".join(ELEMENTAL) + r")(?![\w-])", text, re.I):
+        if not any(s < m.end() and m.start() < e for s, e, _, _ in out):
+            out.append((m.start(), m.end(), m.group().lower(), ELEMENTAL[m.group().lower()]))
+    return sorted(out)
+
+
+# Ions written as formulas with their charge ('OH-', 'Br-', 'NH4+', 'SO4^2-', 'Ca²⁺'), as in reaction
+# equations. Common polyatomic ions by SMILES; a single element with a charge is built.
+IONS = {
+    "OH-": "[OH-]", "H+": "[H+]", "H-": "[H-]", "H3O+": "[OH3+]", "NH4+": "[NH4+]", "CN-": "[C-]#N",
+    "NO3-": "[O-][N+](=O)[O-]", "NO2-": "O=N[O-]", "NO2+": "O=[N+]=O", "HSO4-": "OS(=O)(=O)[O-]",
+    "SO42-": "[O-]S(=O)(=O)[O-]", "SO32-": "[O-]S(=O)[O-]", "CO32-": "[O-]C(=O)[O-]", "HCO3-": "OC(=O)[O-]",
+    "PO43-": "[O-]P(=O)([O-])[O-]", "MnO4-": "[O-][Mn](=O)(=O)=O", "CH3O-": "C[O-]", "CH3COO-": "CC(=O)[O-]",
+    "CH3CO2-": "CC(=O)[O-]", "C2H5O-": "CC[O-]", "NH2-": "[NH2-]", "HS-": "[SH-]", "S2-": "[S-2]", "O2-": "[O-2]",
+}
+ION_ELEMENTS = set("""H Li Be Na Mg Al K Ca Sc Ti V Cr Mn Fe Co Ni Cu Zn Ga Rb Sr Ag Cd Sn Cs Ba Pt Au Hg Pb
+F Cl Br I O S N P Se""".split())
+_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻−", "0123456789+--")
+
+
+def ion_smiles(token: str) -> str | None:
+    """The SMILES of an ion written as a formula with its charge, or None."""
+    t = token.translate(_SUPERSCRIPT).replace("^", "")
+    if t in IONS:
+        return IONS[t]
+    m = re.fullmatch(r"(?P<f>[A-Z][a-z]?)(?P<n>\d?)(?P<sign>[+-])", t)
+    if not m or m.group("f") not in ION_ELEMENTS:  # a single element with a charge: 'Na+', 'Ca2+', 'Cl-'
+        return None
+    n = m.group("n") or ""
+    return f"[{m.group('f')}{m.group('sign')}{n if n not in ('', '1') else ''}]"
 
 
 # A group is drawn highlighted only when the words ask for it: a highlight, colour, mark or label directive,
@@ -87,6 +157,9 @@ def find_groups(text: str) -> tuple[list[str], dict[str, str], str]:
             continue  # 'C=C' inside the SMILES C/C=C\C is part of a structure, not a group's name
         if key in compound_names and not m.group("g"):
             continue  # 'alcohol' alone names ethanol; 'alcohol groups' names hydroxyl
+        if not asked and compound_spans(m.group()) and not re.search(r"\b(?:in|on|of)\s+(?:the\s+|its\s+)?$",
+                                                                     text[:m.start()]):
+            continue  # 'draw a benzene ring' asks for benzene; 'the benzene ring in aspirin' is a group
         name = table[key].name
         color = re.match(r"\s*(?:in|as|to|with)?\s*(\w+)", text[m.end():m.end() + 30].lower())
         if color and color.group(1) in COLOR_NAMES:
@@ -145,30 +218,7 @@ def only_a_formula(token: str) -> bool:
 def find_molecules(text: str, systematic: dict[str, str] | None = None) -> tuple[list[tuple[str, str]], list[str]]:
     """(name, SMILES) pairs in request order, and the words left over. `systematic` maps more names (read by
     OPSIN, see `systematic_candidates`) to their SMILES; they are found like the table's, longest first."""
-    table = compounds()
-    found: list[tuple[int, int, str, str]] = []
-    for name in systematic or {}:
-        for m in re.finditer(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text, re.I):
-            found.append((m.start(), m.end(), m.group(), systematic[name]))
-    for m in _compound_regex().finditer(text.lower()):  # the alternation is longest-first
-        c = table[m.group()]
-        found.append((m.start(), m.end(), c.name, c.smiles))
-    spans: list[tuple[int, int, str, str]] = []
-    for span in sorted(found, key=lambda f: f[0] - f[1]):  # the longest name wins: 'dimethyl ether', not 'ether'
-        if not any(s < span[1] and span[0] < e for s, e, _, _ in spans):
-            spans.append(span)
-    for m in re.finditer(r"\S+", text):
-        token = m.group().strip(",;:.!?'\"")
-        if any(s < m.end() and m.start() < e for s, e, _, _ in spans):
-            continue
-        compound, is_formula = compound_of_formula(token)
-        if is_formula and only_a_formula(token):
-            if compound is not None:
-                spans.append((m.start(), m.end(), compound.name, compound.smiles))
-            continue  # a formula the table cannot resolve ('C2H6O') is a word left over, never a SMILES
-        if looks_like_smiles(token):
-            spans.append((m.start(), m.end(), "", token))
-    spans.sort()
+    spans = molecule_spans(text, systematic)
     rest = text
     for s, e, _, _ in spans:
         rest = rest[:s] + " " * (e - s) + rest[e:]
@@ -176,11 +226,85 @@ def find_molecules(text: str, systematic: dict[str, str] | None = None) -> tuple
     return [(name, smiles) for _, _, name, smiles in spans], [w for w in leftovers if w]
 
 
+def balanced(token: str) -> str:
+    """The token without a bracket it does not close: '(H3PO4' -> 'H3PO4', 'heat)' -> 'heat'."""
+    for _ in range(3):
+        token = token.strip(",;:.!?'\"")
+        if token and token[0] in "([" and token.count(token[0]) > token.count({"(": ")", "[": "]"}[token[0]]):
+            token = token[1:]
+        elif token and token[-1] in ")]" and token.count(token[-1]) > token.count({")": "(", "]": "["}[token[-1]]):
+            token = token[:-1]
+    return token.strip(",;:.!?'\"")
+
+
+def molecule_spans(text: str, systematic: dict[str, str] | None = None) -> list[tuple[int, int, str, str]]:
+    """(start, end, name, SMILES) of every structure named in `text`, in order: table names and
+    abbreviations, systematic names already read, ions, one-carbon formulas and SMILES."""
+    found: list[tuple[int, int, str, str]] = []
+    for name in systematic or {}:
+        for m in re.finditer(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text, re.I):
+            found.append((m.start(), m.end(), m.group(), systematic[name]))
+    found += compound_spans(text)
+    spans: list[tuple[int, int, str, str]] = []
+    for span in sorted(found, key=lambda f: f[0] - f[1]):  # the longest name wins: 'dimethyl ether', not 'ether'
+        if not any(s < span[1] and span[0] < e for s, e, _, _ in spans):
+            spans.append(span)
+    for m in re.finditer(r"\S+", text):
+        token = balanced(m.group().strip(",;:.!?'\""))
+        start = m.start() + m.group().index(token) if token else m.start()
+        if not token or any(s < m.end() and m.start() < e for s, e, _, _ in spans):
+            continue
+        ion = ion_smiles(token)
+        if ion is not None:
+            spans.append((start, start + len(token), token, ion))
+            continue
+        compound, is_formula = compound_of_formula(token)
+        if is_formula and only_a_formula(token):
+            if compound is not None:
+                spans.append((start, start + len(token), compound.name, compound.smiles))
+            continue  # a formula the table cannot resolve ('C2H6O') is a word left over, never a SMILES
+        if looks_like_smiles(token):
+            spans.append((start, start + len(token), "", token))
+    return sorted(spans)
+
+
+
+# Peptides in three-letter codes ('Gly-Ala-Ser') and names with a stereo prefix the table lacks
+# ('D-alanine', 'meso-tartaric acid', '(R)-ibuprofen'): found here in words, built in the worker
+# (ivlu_agent.tools.common.stereo).
+_CODES = "ala|arg|asn|asp|cys|gln|glu|gly|his|ile|leu|lys|met|phe|pro|ser|thr|trp|tyr|val"
+PEPTIDE_WORD = re.compile(rf"(?<![\w-])(?:{_CODES})(?:-(?:{_CODES})){{1,11}}(?![\w-])", re.I)
+STEREO_WORD = re.compile(r"(?<![\w(-])(?P<p>[DL]|meso|rac|\((?:[RS]|[EZ])\)|cis|trans)-(?=[a-z])", re.I)
+
+
+def prefixed_names(text: str) -> list[tuple[str, str, str, str]]:
+    """(phrase as written, what, SMILES or sequence, table name) for each peptide and stereo-prefixed name:
+    what is 'peptide' or the prefix ('meso', 'D', '(R)')."""
+    out = [(m.group(), "peptide", m.group(), "") for m in PEPTIDE_WORD.finditer(text)]
+    table = compounds()
+    for m in STEREO_WORD.finditer(text):
+        whole = [sp for sp in compound_spans(text) if sp[0] == m.start()]
+        if whole:
+            continue  # the table knows the prefixed name itself ('L-alanine')
+        after = [sp for sp in compound_spans(text[m.end():]) if sp[0] == 0]
+        if after:
+            end = max(after, key=lambda sp: sp[1])
+            name = text[m.start():m.end() + end[1]]
+            base = table[end[2]]
+            named = next((k for k in (base.name, *base.synonyms) if re.match(r"^[dl]-", k)), "")
+            out.append((name, m.group("p"), base.smiles, named))
+    return out
+
 
 # A word that may be (part of) a systematic name: a chemical ending, or locants ('2-methylpropan-2-ol',
 # 'buta-1,3-diene', '(E)-but-2-enoic'). Only such words are offered to OPSIN.
-SYSTEMATIC_WORD = re.compile(r"\d[\d,]*-[a-z]|[a-z]-\d|^\([A-Za-z0-9,+-]{1,12}\)-|(?:oic|ine|ol|one|ide|ate|ane|ene|yne|"
-                             r"ose|al|yl|ium|ite|yde)$", re.I)
+# A word that is surely (part of) a systematic name: locants, o/m/p, substituent stems on a parent.
+STRONG_SYSTEMATIC = re.compile(r"\d[\d,]*-[a-z]|[a-z]-\d|^\([A-Za-z0-9,+-]{1,12}\)-|^(?:ortho|meta|para|[omp])-[a-z]|"
+                               r"\w*(?:hydroxy|methoxy|ethoxy|amino|chloro|bromo|fluoro|iodo|nitro|cyano|methyl|"
+                               r"ethyl|phenyl|oxo|thio|sulfo|phospho|carboxy)\w*(?:urea|benzene|phenol|aniline|"
+                               r"pyridine|toluene|acid|ester|amide|amine|ol|one|al)\b", re.I)
+SYSTEMATIC_WORD = re.compile(STRONG_SYSTEMATIC.pattern + r"|(?:oic|ine|ol|one|ide|ate|ane|ene|yne|ose|al|yl|ium|ite|"
+                             r"yde)$", re.I)
 # Words that end a two-word name ('ethanoic acid', 'methyl propanoate'), and that start one.
 NAME_TAILS = {"acid", "anhydride", "chloride", "bromide", "iodide", "fluoride", "oxide", "hydroxide", "ester",
               "ether", "alcohol", "aldehyde", "ketone", "amide", "nitrile", "cation", "anion", "salt"}
@@ -192,7 +316,7 @@ NAME_HEADS = {"methyl", "ethyl", "propyl", "isopropyl", "butyl", "tert-butyl", "
 def systematic_candidates(text: str, unknown: list[str]) -> list[str]:
     """Phrases around the unknown words that may be systematic names, longest first per word: with the word
     before it ('methyl propanoate') and after it ('ethanoic acid') when those fit a name."""
-    tokens = [t.strip(",;:.!?'\"") for t in text.split()]
+    tokens = [balanced(t) for t in text.split()]
     wanted = {u.lower() for u in unknown}
     out: list[str] = []
     for i, token in enumerate(tokens):
@@ -208,18 +332,36 @@ def systematic_candidates(text: str, unknown: list[str]) -> list[str]:
     return out
 
 
+def close_names(word: str, limit: int = 5) -> list[str]:
+    """Compound names a word may be a misspelling of ('cafeine' -> caffeine), closest first, by rapidfuzz's
+    edit-distance ratio. A word that contains a known name ('polystyrene' holds styrene) is a derived word,
+    not a typo, and gets none; so do short words."""
+    from rapidfuzz import fuzz, process
+
+    key = word.lower()
+    table = compounds()
+    if len(key) < 5 or any(len(name) >= 5 and name in key and len(key) - len(name) >= 3 for name in _single_word_names()):
+        return []
+    hits = process.extract(key, list(table), scorer=fuzz.ratio, score_cutoff=85, limit=limit * 3)
+    return list(dict.fromkeys(table[name].name for name, _, _ in hits))[:limit]
+
+
+@lru_cache(maxsize=1)
+def _single_word_names() -> frozenset[str]:
+    return frozenset(k for k in compounds() if " " not in k)
+
+
 def reject_unknown_compounds(unknown: list[str], understood: list[str]) -> None:
     """A word that reads as a misspelt compound name ('cafeine') stops the request with 'did you mean'. Any
     other unknown word does not: the plan goes on, and plan.faithful names the word as not understood, so
     'caffeine and unobtainium' draws caffeine and ends unverified."""
-    names = sorted({c.name for c in compounds().values()})
     for word in unknown:
-        close = difflib.get_close_matches(word.lower(), names, n=5, cutoff=0.75)
+        close = close_names(word)
         if close:
             got = f" I understood: {', '.join(understood)}." if understood else ""
             raise IvluError(
                 f"Unknown compound name {word!r}.{got}",
-                "a compound from the bundled table or a SMILES string",
+                "a compound from the bundled table, a systematic name or a SMILES string",
                 "did you mean: " + ", ".join(close) + "?",
             )
 

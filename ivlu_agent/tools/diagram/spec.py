@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from ...types import Verdict
-from ..base import CliCheck, StepSpec
+from ..base import CliCheck, StepSpec, listed, one_line
 
 MAX_NODES = 80
 MAX_EDGES = 200
@@ -192,6 +192,39 @@ class DiagramSpec(StepSpec):
             return self.title
         return {"flowchart": "flowchart", "tree": "tree", "bst": "binary search tree", "graph": "graph",
                 "state_machine": "state machine"}[self.diagram]
+
+    def describe(self) -> str:
+        """'state machine: red → green → yellow → red'; 'binary search tree of the keys 50, 30, 70, 20'."""
+        word = {"graph": "directed graph" if self.directed else "undirected graph",
+                "state_machine": "state machine", "bst": "binary search tree"}.get(self.diagram, self.diagram)
+        base = "graph" if self.diagram == "graph" else word  # the noun a title may begin with
+        title = self.title.strip()
+        if title.lower().startswith(base):  # 'Flowchart: binary search', 'State machine'
+            rest = title.split(":", 1)[1].strip() if ":" in title else ""
+            head = f"{word} of {rest}" if rest else word
+        elif base in title.lower():  # 'Complete graph (5 nodes)'
+            head = title
+        else:
+            head = word + (f" '{title}'" if title else "")
+        if self.expect.bst_keys:
+            return one_line(f"{head} with the keys {listed([str(k) for k in self.expect.bst_keys], 12)} "
+                            "inserted in that order")
+        label = {n.id: one_line(n.label or n.id, 30) for n in self.nodes}
+        arrow = " → " if self.directed else " – "
+        chain, end = "", None
+        for e in self.edges:  # consecutive edges that continue a path read as one chain: a → b → c
+            step = (f" –{e.label}→ " if self.directed else f" –{e.label}– ") if e.label else arrow
+            if e.source == end:
+                chain += step + label[e.target]
+            else:
+                chain += (", " if chain else "") + label[e.source] + step + label[e.target]
+            end = e.target
+        alone = [label[n.id] for n in self.nodes if not any(n.id in (e.source, e.target) for e in self.edges)]
+        chain += (", " if chain and alone else "") + ", ".join(alone)
+        line = f"{head}: {chain}"
+        if len(line) > 160:  # too long to read whole: say how big it is, then how it begins
+            line = f"{head}, {len(self.nodes)} nodes and {len(self.edges)} edges: {chain}"
+        return one_line(line)
 
     def refine(self, verdicts: list[Verdict], attempt: int) -> tuple[DiagramSpec, str] | None:
         failed = {v.verifier for v in verdicts if not v.passed}

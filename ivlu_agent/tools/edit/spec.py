@@ -11,6 +11,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
+from ..base import listed, one_line
 from ..common.neural import STORE_PATH, NeuralSpec
 
 
@@ -30,6 +31,15 @@ class EditSpec(NeuralSpec):
 
     def caption(self) -> str:
         return self.title or self.instruction[:80]
+
+    def describe(self) -> str:
+        """"edit of an image: 'make the sky orange', showing the words 'Sunset'"."""
+        line = f"edit of an image: '{one_line(self.instruction, 100)}'"
+        if self.text:
+            line += ", showing the words " + listed([f"'{w}'" for w in self.text], 4)
+        if self.width and self.height:
+            line += f", {self.width} × {self.height} px"
+        return one_line(line)
 
     def full_prompt(self) -> str:
         return " ".join([self.instruction, *self.corrections])

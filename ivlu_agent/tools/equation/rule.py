@@ -6,6 +6,7 @@ The maths (SymPy) runs in the worker through `ctx.call`; this module only reads 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from ...errors import IvluError
 from ..base import PlanContext
@@ -16,7 +17,32 @@ from .spec import EquationSpec
 PLAN = "ivlu_agent.tools.equation.plan:plan_equation"
 
 
-_ALIAS_RE = re.compile(r"(?<![\w'])(" + "|".join(re.escape(a) for a in sorted(ALIASES, key=len, reverse=True))
+# People call a formula a law, an equation, a relation…: 'the ideal gas equation' is the ideal gas law, and
+# 'Schrodinger's equation' the Schrödinger equation. Every alias gets those variants.
+KIND_WORDS = ("law", "equation", "formula", "theorem", "identity", "relation", "relationship", "rule", "principle")
+
+
+def _variants(alias: str) -> set[str]:
+    folded = "".join(c for c in unicodedata.normalize("NFKD", alias) if not unicodedata.combining(c))
+    out = {alias, folded}
+    for name in (alias, folded):
+        head, _, last = name.rpartition(" ")
+        if head and last in KIND_WORDS:
+            out |= {f"{head} {word}" for word in KIND_WORDS}
+    for name in list(out):
+        first, _, tail = name.partition(" ")
+        if tail and first.endswith("'s"):
+            out |= {f"{first[:-2]} {tail}", f"{first[:-2]}s {tail}"}
+        elif tail and first.isalpha() and name.rpartition(" ")[2] in KIND_WORDS:
+            out.add(f"{first}'s {tail}")  # 'Schrodinger's equation'; 'ideal's gas law' is never written
+    return out
+
+
+ALIAS_OF: dict[str, str] = {}
+for _alias, _key in ALIASES.items():
+    for _v in _variants(_alias):
+        ALIAS_OF.setdefault(_v.lower(), _key)
+_ALIAS_RE = re.compile(r"(?<![\w'])(" + "|".join(re.escape(a) for a in sorted(ALIAS_OF, key=len, reverse=True))
                        + r")(?![\w])", re.I)
 _VAR = r"(?:\s*,?\s*(?:with respect to|w\.?\s?r\.?\s?t\.?)\s+(?P<wrt>[a-zA-Z]))?"
 TASKS = [
@@ -60,7 +86,7 @@ VOCABULARY = frozenset({"equation", "equations", "formula", "formulas", "identit
                         "limit", "sum", "series", "latex", "typeset", "write", "equals", "equal", "is", "the", "a", "an", "x",
                         "y", "z", "t", "d", "derivation", "evaluate", "evaluated", "compute", "computed", "result", "its",
                         "state", "statement", "expression", "closed", "form", "general", "solution", "roots", "root",
-                        "result", "answer", "value", "working", "steps", "display", "give", "find", "down"})
+                        "result", "answer", "value", "working", "steps", "display", "give", "find", "down"}) | set(KIND_WORDS)
 
 
 class EquationRule:
@@ -100,7 +126,7 @@ class EquationRule:
                                     i_is_imaginary=bool(re.search(r"e\^\{?\\?i", raw))))
         rest = DOLLARS.sub(" ", clause)
         for m in _ALIAS_RE.finditer(rest):
-            named = NAMED[ALIASES[m.group(1).lower()]]
+            named = NAMED[ALIAS_OF[m.group(1).lower()]]
             steps.append(self._spec(ctx, named.title, task="named", latex=named.latex,
                                     expected=named.expected, check=named.check, solves=named.solves,
                                     name=named.title,

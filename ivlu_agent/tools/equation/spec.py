@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from ...types import Verdict
-from ..base import CliCheck, StepSpec
+from ..base import CliCheck, StepSpec, one_line
 
 DPI = 100
 # Font sizes (points at DPI) tried in order when OCR cannot read the glyphs back.
@@ -61,6 +61,13 @@ class EquationSpec(StepSpec):
 
     def caption(self) -> str:
         return self.title or self.name or self.latex
+
+    def describe(self) -> str:
+        """'equation: E = mc^2'; 'equation: quadratic formula — x = \\frac{-b \\pm …}{2a}'."""
+        name = self.name.removeprefix("typeset ").strip()
+        if "".join(name.split()) == "".join(self.latex.split()):  # the name only repeats the formula
+            name = ""
+        return one_line("equation: " + (f"{name} — " if name else "") + self.latex)
 
     def refine(self, verdicts: list[Verdict], attempt: int) -> tuple[EquationSpec, str] | None:
         failed = {v.verifier: v for v in verdicts if not v.passed}

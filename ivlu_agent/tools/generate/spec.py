@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from ..base import StepSpec, parse_step
+from ..base import StepSpec, listed, one_line, parse_step
 from ..common.neural import NeuralSpec
 
 
@@ -48,6 +48,16 @@ class GenerateSpec(NeuralSpec):
 
     def caption(self) -> str:
         return self.title or self.prompt[:80]
+
+    def describe(self) -> str:
+        """"image from the prompt: 'a red fox in snow', showing the words 'Fox'"; with a fallback, what it is."""
+        line = f"image from the prompt: '{one_line(self.prompt, 90)}'"
+        if self.text:
+            line += ", showing the words " + listed([f"'{w}'" for w in self.text], 4)
+        exact = self.fallback_spec()
+        if exact is not None:
+            line += f"; if the model cannot draw it, the exact {exact.kind}: {exact.describe()}"
+        return one_line(line)
 
     def full_prompt(self) -> str:
         return " ".join([self.prompt, *self.corrections])

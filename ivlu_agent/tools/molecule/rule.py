@@ -11,15 +11,18 @@ from ..common.names import (
     ARROWS,
     CHEMICAL_ENDINGS,
     FILLER,
+    STRONG_SYSTEMATIC,
     displayed_formula,
     find_groups,
     find_molecules,
+    prefixed_names,
     reject_unknown_compounds,
     systematic_candidates,
 )
 from .spec import MoleculeSpec
 
 OPSIN = "ivlu_agent.tools.common.opsin:parse_names"
+STEREO = "ivlu_agent.tools.common.stereo:"
 STEREO_PREFIX = re.compile(r"^(?:[LD]|[RS]|\([RS]\)|\([EZ]\)|cis|trans)-", re.I)  # 'L-alanine' -> 'alanine'
 # 'the cis and trans isomers of', 'both enantiomers of', 'the E and Z isomers of', 'the stereoisomers of'
 ISOMER_SET = re.compile(r"\b(?:(?:cis|trans|e|z|r|s)\s*(?:and|&|/|or)\s*(?:cis|trans|e|z|r|s)\s+(?:isomers?|forms?)|"
@@ -28,14 +31,25 @@ ISOMER_SET = re.compile(r"\b(?:(?:cis|trans|e|z|r|s)\s*(?:and|&|/|or)\s*(?:cis|t
 
 
 def read_systematic(text: str, unknown: list[str], ctx: PlanContext) -> dict[str, str]:
-    """Systematic names among the words the table does not know ('2-methylpropan-2-ol'), read by OPSIN in
-    the worker: {phrase as written: SMILES}. Empty when no word looks like one."""
-    candidates = systematic_candidates(text, unknown)
-    if not candidates:
-        return {}
-    found = ctx.call(OPSIN, candidates)
-    if found:
-        ctx.reasoning.append("OPSIN read the systematic name(s) " + ", ".join(found))
+    """Structures for the words the table does not know, {phrase as written: SMILES}: systematic names
+    read by OPSIN ('2-methylpropan-2-ol'), peptides ('Gly-Ala') and stereo prefixes ('meso-tartaric
+    acid'), each built in the worker. Empty when no word looks like one."""
+    found: dict[str, str] = {}
+    for phrase, what, value, named in prefixed_names(text):
+        if what == "peptide":
+            found[phrase] = ctx.call(STEREO + "peptide", value)
+            ctx.reasoning.append(f"{phrase}: the peptide built from its three-letter codes, N- to C-terminus")
+            continue
+        smiles = ctx.call(STEREO + "with_prefix", what, value, named)
+        if smiles:
+            found[phrase] = smiles
+            ctx.reasoning.append(f"{phrase}: the {what} stereoisomer of {value}")
+    candidates = [c for c in systematic_candidates(text, unknown) if c not in found]
+    if candidates:
+        read = ctx.call(OPSIN, candidates)
+        if read:
+            ctx.reasoning.append("OPSIN read the systematic name(s) " + ", ".join(read))
+        found |= read
     return found
 
 
@@ -46,7 +60,8 @@ VOCABULARY = frozenset(FILLER) | {"highlighting", "structural", "displayed", "sk
                                          "common", "lab", "laboratory", "solvent", "solvents", "reagent", "reagents",
                                          "drug", "drugs", "medicine", "hormone", "vitamin", "natural", "simple",
                                          "simplest", "famous", "important", "typical", "example", "examples",
-                                         "monomer", "monomers", "isomer", "isomers",
+                                         "monomer", "monomers", "isomer", "isomers", "ring", "rings",
+                                         "peptide", "dipeptide", "tripeptide", "tetrapeptide", "residue", "residues",
                                          # stereoisomer sets (ISOMER_SET)
                                          "enantiomer", "enantiomers", "stereoisomer", "stereoisomers", "geometric",
                                          "geometrical", "optical", "mirror", "cis", "trans", "e", "z", "r", "s", "forms"}
@@ -68,7 +83,9 @@ class MoleculeRule:
         if ARROWS.search(clause):
             return False
         molecules, leftovers = find_molecules(find_groups(clause)[2])
-        return bool(molecules) or any(
+        if molecules or prefixed_names(clause) or any(STRONG_SYSTEMATIC.search(w) and len(w) > 5 for w in leftovers):
+            return True
+        return any(
             w.lower().endswith(CHEMICAL_ENDINGS) and len(w) > 4 and w.lower() not in FILLER for w in leftovers
         ) and bool(re.search(r"\b(draw|molecule|structure|compound)\b", clause, re.I))
 
@@ -100,9 +117,12 @@ class MoleculeRule:
                             "name the compound, e.g. 'draw caffeine'")
         if unknown:
             ctx.notes.append("ignored words: " + ", ".join(unknown))
-        steps, lines = [], []
+        steps, lines, seen = [], [], set()
         for name, smiles in molecules:
             facts = ctx.describe(smiles)
+            if facts["inchikey"] in seen:
+                continue  # 'PABA (para-aminobenzoic acid)': a name and its gloss are one structure
+            seen.add(facts["inchikey"])
             present = [g for g in wanted if facts["groups"].get(g, 0) > 0]
             absent = [g for g in wanted if g not in present]
             shown = name or facts["smiles"]

@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 from pydantic import Field, field_validator
 
 from ...types import Verdict
-from ..base import CliCheck, ModelCheck, StepSpec
+from ..base import CliCheck, ModelCheck, StepSpec, listed, one_line
 from ..common.chem import MAX_SMILES_CHARS
 from ..common.depict import COLOR_RE, DEPICTION_LADDER, Depiction
 
@@ -49,6 +49,28 @@ class MoleculeSpec(StepSpec):
         if self.title:
             return self.title
         return self.name or self.smiles
+
+    def describe(self) -> str:
+        """'caffeine (C8H10N4O2), methyl groups highlighted in red and labelled'; 'the molecule CC(=O)O (C2H4O2)'."""
+        from ..common.chem import compounds
+
+        compound = compounds().get(self.name.lower()) if self.name else None
+        formula = compound.formula if compound is not None else self.formula
+        what = self.name or f"the molecule {one_line(self.smiles, 60)}"
+        line = ("displayed formula of " if self.displayed else "") + what + (f" ({formula})" if formula else "")
+        if self.title and self.title != self.name:  # a stereoisomer's label ('cis-but-2-ene (Z)')
+            line += f", captioned '{self.title}'"
+        groups = list(dict.fromkeys([*self.highlight, *self.colors]))
+        if groups:
+            shades = {self.colors.get(g) for g in groups}
+            if len(shades) == 1:  # one colour (or the defaults) for every group
+                shade = shades.pop()
+                line += f", {listed(groups)} groups highlighted" + (f" in {shade}" if shade else "")
+            else:
+                line += ", " + listed([f"{g} ({self.colors[g]})" if g in self.colors else g for g in groups]) \
+                    + " groups highlighted"
+            line += " and labelled" if self.label_groups else ""
+        return one_line(line)
 
     def checked(self, check: ModelCheck) -> "MoleculeSpec":
         """The model's SMILES parses and is the compound it names; the facts come from RDKit."""

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from ...types import Verdict
-from ..base import CliCheck, StepSpec
+from ..base import CliCheck, StepSpec, listed, one_line
 from . import maths
 
 MAX_ABS_X = 1e6  # |x| limit of a function plot's range
@@ -155,6 +155,30 @@ class PlotSpec(StepSpec):
         if self.chart == "function":
             return ", ".join(c.legend() for c in self.functions)
         return f"{self.chart} chart"
+
+    def describe(self) -> str:
+        """'plot of y = sin(x)/x, x from -10 to 10'; 'line chart of CO2 ppm: 5 points, x 2000–2020';
+        'bar chart of Sales: 2019 3, 2020 5, …'."""
+        if self.chart == "function":
+            line = f"plot of {listed([c.legend() for c in self.functions], 4)}, x from {self.x_min:g} to {self.x_max:g}"
+        else:
+            subject = self.title or listed([s.label for s in self.series if s.label], 4) or self.y_label
+            line = f"{self.chart} chart" + (f" of {subject}" if subject else "")
+            values = self.series[0].values
+            if len(self.series) == 1 and self.categories and len(values) <= 8:  # every bar or slice, named
+                line += ": " + ", ".join(f"{c} {v:g}" for c, v in zip(self.categories, values))
+            else:
+                n = len(values)
+                line += f": {len(self.series)} series of {n} points" if len(self.series) > 1 else f": {n} points"
+                xs = [x for s in self.series for x in s.x]
+                if self.categories:
+                    line += f", {self.categories[0]}–{self.categories[-1]}"
+                elif xs:
+                    line += f", x {min(xs):g}–{max(xs):g}"
+        if self.y_min is not None or self.y_max is not None:
+            low, high = (f"{v:g}" if v is not None else "auto" for v in (self.y_min, self.y_max))
+            line += f", y from {low} to {high}"
+        return one_line(line)
 
     def show_legend(self) -> bool:
         if self.legend is not None:

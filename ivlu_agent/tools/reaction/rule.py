@@ -3,18 +3,24 @@ give C', 'the esterification of A with B to give C and D, catalysed by E')."""
 
 
 import re
+from dataclasses import dataclass
 
 from ...errors import IvluError
 from ..base import PlanContext
 from ..common.chem import lookup_compound
 from ..common.names import (
     ARROWS,
+    ELEMENTAL,
     FILLER,
     SYSTEMATIC_WORD,
     compound_of_formula,
+    elemental_spans,
     find_molecules,
+    ion_smiles,
     looks_like_smiles,
+    molecule_spans,
     only_a_formula,
+    systematic_candidates,
 )
 from .spec import Component, ReactionSpec
 
@@ -25,40 +31,117 @@ VOCABULARY = frozenset(FILLER) | {
     "condition", "arrow", "over", "equation", "scheme", "presence", "mainly", "mostly", "predominantly", "heat",
     "heated", "reflux", "reaction", "esterification", "hydrolysis", "oxidation", "reduction", "addition",
     "substitution", "elimination", "dehydration", "hydrogenation", "combustion", "neutralisation", "neutralization",
-    "polymerisation", "polymerization", "halogenation", "bromination", "chlorination", "nitration", "hydration"}
+    "polymerisation", "polymerization", "halogenation", "bromination", "chlorination", "nitration", "hydration",
+    # the words that place a reaction's conditions and name its parts
+    "write", "under", "aqueous", "dilute", "concentrated", "acidified", "excess", "warm", "warmed", "heating",
+    "room", "temperature", "catalytic", "reactant", "reactants", "product", "products", "by-product",
+    "by-products", "organic", "inorganic", "reagent", "reagents", "made", "prepared", "obtained", "formed",
+    "synthesised", "synthesized", "manufactured", "oxidised", "oxidized", "reduced", "converted", "hydrolysed",
+    "hydrolyzed", "into", "including", "include", "includes", "species", "side", "overall", "balanced"}
 
 
-# Reactions in prose: 'propene reacts with HCl to give 2-chloropropane', 'the esterification of A with B to
-# give C and D, catalysed by E'. A product verb splits reactants from products; conditions go over the arrow.
-PRODUCT_VERB = re.compile(r"\s+(?:to\s+)?(?:give|gives|giving|gave|form|forms|forming|formed|yield|yields|yielding|"
-                          r"produce|produces|producing|produced)\s+", re.I)
-REACTANT_LEAD = re.compile(r"^\s*(?:(?:please\s+)?(?:show|draw|write|give)\s+(?:me\s+)?)?(?:the\s+)?"
-                           r"(?:(?:[a-z-]+\s+)?(?:reaction|[a-z-]+(?:ation|ysis|ition|ution))\s+(?:of|between)\s+)?",
-                           re.I)
-REACTANT_BREAK = re.compile(r"\s+(?:reacts?|reacting|is\s+reacted|are\s+reacted|reacted)\s+with\s+|\s+with\s+|"
-                            r"\s+and\s+|\s*\+\s*", re.I)
-PRODUCT_BREAK = re.compile(r"\s+and\s+|\s*\+\s*|,\s*", re.I)
-CONDITIONS = re.compile(r"[,;]?\s*(?:(?:catalys|catalyz)ed\s+by|in\s+the\s+presence\s+of|using|over|with\s+(?:an?\s+)?"
-                        r"(?:catalyst|heat))\s+(?P<c>[^,;]{1,80})\s*$|\s*\((?P<p>[^()]{1,80})\)\s*$", re.I)
-HEDGES = re.compile(r"^(?:mainly|mostly|only|predominantly|chiefly|the\s+product|a\s+mixture\s+of)\s+", re.I)
+# Reactions in prose: 'propene reacts with HCl to give 2-chloropropane', 'the bromination of benzene with
+# bromine in the presence of FeBr3, giving bromobenzene', 'Aspirin is made by reacting salicylic acid with
+# ethanoic anhydride', 'ethanol is oxidised to ethanal by acidified dichromate'. The compounds are found
+# first; cue phrases between them give each its role: reactant, product, or a condition over the arrow.
+PRODUCT_CUE = re.compile(r"\b(?:to\s+)?(?:give|gives|giving|gave|form|forms|forming|formed|yield|yields|yielding|"
+                         r"produce|produces|producing|produced|afford|affords|affording)\b|\binto\b|"
+                         r"\b(?:by-?|side-?)?products?\b|\bresult(?:s|ing)?\s+in\b", re.I)
+CONDITION_CUE = re.compile(r"\b(?:(?:catalys|catalyz)ed\s+by|in\s+the\s+presence\s+of|over|using|under|"
+                           r"with\s+(?:an?\s+)?catalyst(?:\s+of)?|by(?!-)(?!\s+\w+ing\b))\s+", re.I)
+REACTANT_CUE = re.compile(r"\bwith\b|\bbetween\b", re.I)
+MADE_FROM = re.compile(r"\b(?:is|are|was|were|can\s+be|being|gets?)\s+(?:made|prepared|formed|produced|"
+                       r"synthesi[sz]ed|obtained|manufactured)\s+(?:by|from)\b", re.I)
+TO = re.compile(r"\bto\b", re.I)
+# Words that make 'A ... to B' a transformation of A into B ('oxidised to', 'the dehydration of A to B').
+TRANSFORM = re.compile(r"\b(?:\w+(?:ation|ysis|ition|ution|ing)|react\w*|oxidi[sz]e[sd]?|reduce[sd]?|converte?d?|"
+                       r"hydroly[sz]e[sd]|\w*hydrated|hydrogenated|turn(?:s|ed)?|change[sd]?|isomeri[sz]e[sd]|"
+                       r"polymeri[sz]e[sd]|esterified|nitrated|brominated|chlorinated|decompose[sd]?|goe?s|went)\b",
+                       re.I)
+ADDITION = re.compile(r"\badd(?:s|ed|ing|ition)?\b", re.I)
+REACTION_WORD = re.compile(r"\b(?:reaction|reacts?|reacting|reacted|equation|scheme|products?|by-?products?|"
+                           r"reactants?|reagents?)\b", re.I)
+SENTENCE = re.compile(r"(?<=[.;:])\s+|\n")
+# A transformation named before 'of': 'the bromination of', 'Fischer esterification of' -> its caption.
+NAMED = re.compile(r"(?:^|\b(?:for|of|show|draw|write)\s+)(?:the\s+|an?\s+)?(?P<n>(?:[A-Z][\w-]*\s+|[\w-]+-"
+                   r"(?:catalys|catalyz)ed\s+)?[a-z-]*(?:ation|ysis|ition|ution))\s+(?:reaction\s+)?of\b")
 
 
-def prose_to_scheme(clause: str) -> tuple[list[str], list[str], str] | None:
-    """(reactants, products, conditions) of a reaction written in words, or None when it reads as no reaction."""
-    verb = PRODUCT_VERB.search(clause)
-    if not verb:
+@dataclass
+class Scheme:
+    """A reaction read from words: the compounds by role (start, end, name, SMILES) and the conditions."""
+
+    reactants: list[tuple[int, int, str, str]]
+    products: list[tuple[int, int, str, str]]
+    conditions: list[str]
+    name: str = ""
+
+
+def read_scheme(text: str, spans: list[tuple[int, int, str, str]]) -> Scheme | None:
+    """The reaction `text` describes, given the compounds found in it; None when it reads as no reaction
+    (nothing is said to be formed, or a side is empty)."""
+    events: list[tuple[int, int, str]] = [(m.start(), m.end(), "made") for m in MADE_FROM.finditer(text)]
+    events += [(m.start(), m.end(), "product") for m in PRODUCT_CUE.finditer(text)]
+    events += [(m.start(), m.end(), "condition") for m in CONDITION_CUE.finditer(text)]
+    events += [(m.start(), m.end(), "reactant") for m in REACTANT_CUE.finditer(text)]
+    events += [(m.start(), m.end(), "to") for m in TO.finditer(text)]
+    events += [(m.start(), m.end(), "sentence") for m in SENTENCE.finditer(text)]
+    events += [(m.start(), m.end(), "paren") for m in re.finditer(r"\([^()]{1,80}\)", text)]
+    events = [e for e in events if not any(s <= e[0] < end for s, end, _, _ in spans)]  # cues inside a name
+    roles: dict[int, str] = {}
+    conditions: list[str] = []
+    role, sentence, cued = "reactant", 0, False
+    items = sorted([(e[0], e[1], e[2], None) for e in events] + [(s[0], s[1], "molecule", s) for s in spans],
+                   key=lambda i: (i[0], -i[1]))
+    last_molecule: tuple | None = None
+    skip_to = -1
+    for start, end, what, span in items:
+        if start < skip_to:
+            continue
+        if what == "sentence":
+            role, sentence = "reactant", end
+        elif what == "made":  # 'Aspirin is made by reacting …': what came before is the product
+            for s in spans:
+                if sentence <= s[0] < start and roles.get(s[0]) == "reactant":
+                    roles[s[0]] = "product"
+            role, cued = "reactant", True
+        elif what == "product":
+            role, cued = "product", True
+        elif what == "to":
+            before = text[sentence:start]
+            if TRANSFORM.search(before) and not ADDITION.search(before) and role != "condition":
+                role, cued = "product", True
+        elif what == "reactant":
+            if role == "condition":
+                role = "reactant"
+        elif what == "condition":
+            stop = min([i[0] for i in items if i[0] >= end and i[2] in ("product", "sentence", "reactant", "paren")]
+                       + [len(text)])
+            phrase = text[end:stop].strip(" ,.;:")
+            if phrase:
+                conditions.append(phrase)
+            skip_to = stop
+        elif what == "paren":  # '(H3PO4, heat)' after the scheme; '(para-aminobenzoic acid)' glosses a name
+            inside = [s for s in spans if start < s[0] < end]
+            gloss = last_molecule is not None and len(inside) == 1 and inside[0][3] == last_molecule[3]
+            if not gloss and last_molecule is not None and last_molecule[1] <= start:
+                conditions.append(text[start + 1:end - 1].strip())
+            skip_to = end
+        elif span is not None:
+            roles[span[0]] = "condition" if role == "condition" else role
+            last_molecule = span
+    reactants = [s for s in spans if roles.get(s[0]) == "reactant"]
+    products = [s for s in spans if roles.get(s[0]) == "product"]
+    if not cued or not reactants or not products or len(reactants) > 4 or len(products) > 4:
         return None
-    left, right = clause[:verb.start()], clause[verb.end():].strip(" .")
-    left = left.split(":", 1)[1] if ":" in left else left  # 'The Diels-Alder reaction: A and B give C'
-    conditions = []
-    while (c := CONDITIONS.search(right)) is not None:
-        conditions.insert(0, (c.group("c") or c.group("p")).strip())
-        right = right[:c.start()].rstrip(" ,;")
-    reactants = [r.strip(" ,.") for r in REACTANT_BREAK.split(REACTANT_LEAD.sub("", left, count=1)) if r.strip(" ,.")]
-    products = [HEDGES.sub("", p.strip(" ,.")) for p in PRODUCT_BREAK.split(right) if p.strip(" ,.")]
-    if not reactants or not products or len(reactants) > 4 or len(products) > 4:
-        return None
-    return reactants, products, ", ".join(conditions)
+    named = NAMED.search(text)
+    return Scheme(reactants, products, conditions, named.group("n").strip() if named else "")
+
+
+def _dedupe(side: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
+    """One entry per structure: 'the by-product ethanoic acid' named twice is drawn once."""
+    seen: set[str] = set()
+    return [s for s in side if not (s[3] in seen or seen.add(s[3]))]
 
 
 class ReactionRule:
@@ -72,22 +155,40 @@ class ReactionRule:
         "2-chloropropane')"
     )
     vocabulary = VOCABULARY
+    keeps_leads = True  # 'Propene reacts with HCl to give …': every compound of the clause has its role
 
     def claims(self, clause: str) -> bool:
         return bool(ARROWS.search(clause)) or self.owns(clause)
 
     def owns(self, clause: str) -> bool:
-        """A reaction in words is the whole clause (its 'and' and commas are not separate requests): every
-        reactant and product names a compound the table knows, a formula, or a systematic name."""
-        scheme = prose_to_scheme(clause)
-        return scheme is not None and all(find_molecules(part)[0] or SYSTEMATIC_WORD.search(part)
-                                          for side in scheme[:2] for part in side)
+        """A reaction in words is the whole clause (its 'and' and commas are not separate requests): two or
+        more structures with roles, and something said to be formed. Cheap: a word that looks like a
+        systematic name counts as a structure here; OPSIN reads it when the clause is planned."""
+        if ARROWS.search(clause) or not (PRODUCT_CUE.search(clause) or MADE_FROM.search(clause)
+                                         or TO.search(clause)):
+            return False
+        spans = elemental_spans(clause, molecule_spans(clause))
+        unknown = find_molecules(clause)[1]
+        for phrase in systematic_candidates(clause, unknown):
+            for m in re.finditer(r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])", clause):
+                if not any(s < m.end() and m.start() < e for s, e, _, _ in spans):
+                    spans.append((m.start(), m.end(), phrase, "?" + phrase))
+        return read_scheme(clause, sorted(spans)) is not None
+
+    def owns_together(self, clauses: list[str]) -> bool:
+        """Sentences that describe one reaction together ('X is heated with Y. Draw the equation for the
+        reaction, showing the products Z and W.'): each later one speaks of the reaction."""
+        return all(REACTION_WORD.search(c) for c in clauses[1:]) and self.owns(". ".join(clauses))
 
     def _component(self, part: str, ctx: PlanContext) -> Component:
         phrase = " ".join(w for w in part.split() if w.lower() not in FILLER).strip(" ,.;:")
         if not phrase:
             raise IvluError(f"An empty side in the reaction near {part!r}.", "'A + B -> C'",
                             "name each reactant and product")
+        ion = ion_smiles(phrase)  # 'OH-', 'Br-', 'NH4+'
+        if ion is not None:
+            facts = ctx.describe(ion)
+            return Component(name=phrase, smiles=facts["smiles"], inchikey=facts["inchikey"])
         compound, is_formula = compound_of_formula(phrase)  # 'CH4', '2H2O' (the coefficient is not drawn)
         if compound is not None and only_a_formula(phrase):
             facts = ctx.describe(compound.smiles)
@@ -108,14 +209,37 @@ class ReactionRule:
         facts = ctx.describe(compound.smiles)
         return Component(name=compound.name, smiles=facts["smiles"], inchikey=facts["inchikey"])
 
+    def _from_words(self, clause: str, ctx: PlanContext) -> ReactionSpec:
+        unknown = [w for w in find_molecules(clause)[1] if w.lower() not in ELEMENTAL]
+        candidates = systematic_candidates(clause, unknown)
+        systematic = ctx.call("ivlu_agent.tools.common.opsin:parse_names", candidates) if candidates else {}
+        if systematic:
+            ctx.reasoning.append("OPSIN read the systematic name(s) " + ", ".join(systematic))
+        scheme = read_scheme(clause, elemental_spans(clause, molecule_spans(clause, systematic)))
+        if scheme is None:
+            raise IvluError(f"I could not tell the reactants from the products in {clause!r}.",
+                            "'A reacts with B to give C', or a scheme with an arrow: 'A + B -> C'",
+                            "say what is formed ('to give …') or write the scheme with '->'")
+
+        def component(span: tuple[int, int, str, str]) -> Component:
+            facts = ctx.describe(span[3])
+            return Component(name=span[2][:120], smiles=facts["smiles"], inchikey=facts["inchikey"])
+
+        conditions = ", ".join(dict.fromkeys(scheme.conditions))
+        if len(conditions) > 80:
+            ctx.notes.append(f"the conditions '{conditions}' are cut to 80 characters over the arrow")
+            conditions = conditions[:80].rsplit(" ", 1)[0]
+        step = ReactionSpec(reactants=[component(s) for s in _dedupe(scheme.reactants)],
+                            products=[component(s) for s in _dedupe(scheme.products)],
+                            conditions=conditions, title=scheme.name[:1].upper() + scheme.name[1:])
+        ctx.reasoning.append(f"Reaction scheme, read from words: {' + '.join(c.name or c.smiles for c in step.reactants)}"
+                             f" → {' + '.join(c.name or c.smiles for c in step.products)}"
+                             + (f" ({conditions})" if conditions else ""))
+        return step
+
     def plan(self, clause: str, ctx: PlanContext) -> list[ReactionSpec]:
         if not ARROWS.search(clause):
-            reactants, products, conditions = prose_to_scheme(clause)
-            step = ReactionSpec(reactants=[self._component(p, ctx) for p in reactants],
-                                products=[self._component(p, ctx) for p in products], conditions=conditions)
-            ctx.reasoning.append(f"Reaction scheme, read from words: {step.caption()}"
-                                 + (f" ({conditions})" if conditions else ""))
-            return [step]
+            return [self._from_words(clause, ctx)]
         body = clause.split(":", 1)[1] if ":" in clause.split("->")[0] else clause
         match = ARROWS.search(body)
         left, right = body[:match.start()], body[match.end():]

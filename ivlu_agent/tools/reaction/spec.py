@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, Field
 
 from ...types import Verdict
-from ..base import ModelCheck, StepSpec
+from ..base import ModelCheck, StepSpec, one_line
 from ..common.chem import MAX_SMILES_CHARS
 from ..common.depict import DEPICTION_LADDER, Depiction
 
@@ -39,6 +39,14 @@ class ReactionSpec(StepSpec):
             return self.title
         name = lambda c: c.name or c.smiles  # noqa: E731
         return " + ".join(map(name, self.reactants)) + " → " + " + ".join(map(name, self.products))
+
+    def describe(self) -> str:
+        """'reaction: acetic acid + ethanol → ethyl acetate + water, over the arrow: H2SO4, heat'."""
+        def side(components: list[Component]) -> str:
+            return " + ".join(c.name or f"the molecule {one_line(c.smiles, 40)}" for c in components)
+
+        line = f"reaction: {side(self.reactants)} → {side(self.products)}"
+        return one_line(line + (f", over the arrow: {self.conditions}" if self.conditions else ""))
 
     def checked(self, check: ModelCheck) -> "ReactionSpec":
         """Every component's SMILES parses and is the compound it names."""

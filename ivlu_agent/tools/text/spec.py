@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from ...types import Verdict
-from ..base import CliCheck, StepSpec
+from ..base import CliCheck, StepSpec, one_line
 
 MAX_CANVAS = 2400  # pixels, either side
 MIN_READABLE_PX = 14  # text is never drawn smaller than this
@@ -81,6 +81,28 @@ class TextSpec(StepSpec):
             return self.title
         first = self.heading or self.subheading or self.body.split("\n")[0]
         return f"{self.layout}: {first[:60]}"
+
+    def describe(self) -> str:
+        """"label: 'Mitochondrion'"; "poster titled 'Relativity', subtitle 'Einstein 1905', body '…'"."""
+        def quoted(text: str, limit: int) -> str:
+            return f"'{one_line(text, limit)}'"
+
+        if self.layout == "label":
+            line = f"label: {quoted(self.heading, 140)}"
+        else:
+            parts = [f"titled {quoted(self.heading, 60)}"] if self.heading else []
+            if self.subheading:
+                parts.append(f"subtitle {quoted(self.subheading, 50)}")
+            paragraphs = [p for role, p in self.strings() if role == "body"]
+            if paragraphs:
+                many = f" ({len(paragraphs)} paragraphs)" if len(paragraphs) > 1 else ""
+                parts.append(f"{'text' if self.layout == 'panel' else 'body'} {quoted(paragraphs[0], 50)}{many}")
+            line = f"{self.layout} " + ", ".join(parts)
+        if self.width and self.height:
+            line += f", {self.width} × {self.height} px"
+        elif self.width:
+            line += f", {self.width} px wide"
+        return one_line(line)
 
     def render_timeout_s(self) -> float:
         return 90.0
