@@ -139,6 +139,8 @@ class SymbolicPlanner:
 
     def _plan_clause(self, clause: str, ctx: PlanContext) -> list[StepSpec] | None:
         claimed = [r for r in RULES if r.claims(clause)]
+        if not claimed:  # a rule may read what no other claims ('write Happy Birthday Ana': unquoted text)
+            claimed = [r for r in RULES if getattr(r, "claims_unclaimed", None) and r.claims_unclaimed(clause)][:1]
         if len(claimed) == 1:
             return claimed[0].plan(clause, ctx)
         if len(claimed) > 1:

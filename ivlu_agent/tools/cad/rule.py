@@ -26,6 +26,7 @@ from .words import (
     PARTS,
     VOCABULARY,
     Words,
+    inches_written,
     mm,
     normalise,
     number,
@@ -92,6 +93,8 @@ def take_base(w: Words, kind: str, noun: str, notes: Assumptions) -> dict:
                       f"{width:g} by {thickness:g}' reads); say 'height H' for a different upright leg",
                       "The L bracket's upright leg height is not given", "'L bracket 50 by 30 by 5, height 40'")
         return {"shape": "l_bracket", "length": length, "width": width, "height": height, "thickness": thickness}
+    if kind == "cylinder" and pair and re.search(r"diameter\s*$", w.text[:pair.start()]):
+        return {"shape": "cylinder", "diameter": mm(pair, 1), "height": mm(pair, 2)}  # 'Ø25 × 40'
     if triple or pair:
         raise IvluError(f"'{(triple or pair).group().strip()}' does not say which size is the diameter.",
                         f"named sizes for a {noun}, e.g. 'diameter 20 height 30'", "name each size")
@@ -107,7 +110,7 @@ def take_base(w: Words, kind: str, noun: str, notes: Assumptions) -> dict:
     if kind == "tube":
         outer = _named(w, "outer diameter|outside diameter|od")
         inner = _named(w, "inner diameter|inside diameter|id|bore")
-        height = _named(w, "height|length", "high|tall|long")
+        height = _named(w, "height|length|thickness", "high|tall|long|thick")
         got = {"outer diameter": outer, "inner diameter": inner, "length": height}
         missing = [k for k, v in got.items() if v is None]
         if missing:
@@ -251,8 +254,9 @@ def plan_feature(phrase: str, part: dict, notes: Assumptions) -> list[dict]:
         feats.append({"type": "pocket", "face": face, "at": placed(_position(w), "pocket", f"the {face} face", notes),
                       "length": length, "width": width, "depth": depth})
     elif kind.startswith("boss"):
-        bare = w.take(rf"({NUM})\s*(?:mm)?\s*(?:diameter\s+)?boss")
-        diameter = _named(w, "diameter") or (mm(bare) if bare else None)
+        diameter = _named(w, "diameter")  # 'Ø10 boss' first: its number is the diameter
+        bare = None if diameter else w.take(rf"({NUM})\s*(?:mm)?\s*(?:diameter\s+)?boss")
+        diameter = diameter or (mm(bare) if bare else None)
         height = _named(w, "height", "high|tall|long")
         got = {"diameter": diameter, "height": height}
         missing = [k for k, v in got.items() if v is None]
@@ -297,6 +301,20 @@ def _no_leftovers(w: Words, phrase: str) -> None:
 # -- the rule -----------------------------------------------------------------------------------------
 
 
+SIZE_ONLY = re.compile(rf"^\s*(?:an?\s+)?{NUM}\s*(?:mm|cm)?\s*(?:long|wide|deep|high|tall)\s*$")
+
+
+def _feature_phrases(phrases: list[str]) -> list[str]:
+    """'a 60 mm long, 10 mm wide slot': a bare size just before a feature belongs to that feature."""
+    out: list[str] = []
+    for phrase in phrases:
+        if out and SIZE_ONLY.match(out[-1]) and FEATURE_RE.search(phrase):
+            out[-1] = out[-1] + " " + phrase
+        else:
+            out.append(phrase)
+    return out
+
+
 def plan_part(text: str, notes: list[str] | None = None, strict: bool = False) -> CadSpec:
     """A CadSpec from plain words; raises IvluError naming what is missing or not understood. With `strict`,
     what a drafting convention would fill (where holes go, equal legs) is refused instead."""
@@ -317,7 +335,10 @@ def plan_part(text: str, notes: list[str] | None = None, strict: bool = False) -
         raise IvluError(f"More than one part in {text!r} ({found.group()}, {', '.join(others)}).",
                         "one part per clause", "separate the parts with ';'")
     w.text = w.text[:found.start()] + " " * (found.end() - found.start()) + w.text[found.end():]
-    phrases = re.split(r",|;|\bwith\b|\band\b|\bplus\b|\bhaving\b", w.text)
+    if kind == "tube":  # a washer's '13 mm hole' is its bore
+        w.text = re.sub(rf"({NUM})\s*mm\s*(?:diameter\s+)?(?:(?:centre|central|middle)\s+)?(?:hole|bore)\b",
+                        r"inner diameter \1 mm", w.text, count=1)
+    phrases = _feature_phrases(re.split(r",|;|\bwith\b|\band\b|\bplus\b|\bhaving\b", w.text))
     base_phrases = [p for p in phrases if not FEATURE_RE.search(p)]
     base_words = Words(" ; ".join(base_phrases))  # ';' keeps a size from pairing across phrases
     part = take_base(base_words, kind, found.group(), assumed)
@@ -339,7 +360,11 @@ def plan_part(text: str, notes: list[str] | None = None, strict: bool = False) -
     if projection:
         fields["projection"] = projection
     spec = make_cad_spec(**fields)
-    spec.name = describe_part(spec, noun=re.sub(r"(?:e?s)$", "", found.group()) if kind == "box" else None)
+    spec.name = describe_part(spec, noun=re.sub(r"(?:e?s)$", "", found.group()) if kind in ("box", "tube") else None)
+    inches = inches_written(text)
+    if inches:  # drawn in mm; the title keeps the sizes as asked
+        spec.name = f"{spec.name} ({' × '.join(inches)} in)"[:120]
+        notes.append(f"sizes given in inches ({', '.join(inches)} in) are drawn in mm (1 in = 25.4 mm)")
     return spec
 
 

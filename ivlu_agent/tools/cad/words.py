@@ -15,7 +15,7 @@ NUM = r"-?(?:\d+(?:\.\d+)?(?:e[+-]?\d+)?|\.\d+)"
 
 PARTS = [
     ("l_bracket", r"\bl[\s-]?brackets?\b|\bangle brackets?\b|\bbrackets?\b"),
-    ("tube", r"\b(?:tubes?|pipes?|sleeves?|bushings?|spacers?)\b"),
+    ("tube", r"\b(?:tubes?|pipes?|sleeves?|bushings?|spacers?|washers?|rings?|annul(?:us|i))\b"),
     ("hex", r"\bhex(?:agon(?:al)?)?(?:\s+(?:prism|bar|nut|block))?\b"),
     ("cylinder", r"\b(?:cylinders?|rods?|discs?|disks?|pucks?|shafts?|round bar)\b"),
     ("box", r"\b(?:plates?|blocks?|box(?:es)?|slabs?|cuboids?|cubes?|bars?|bricks?)\b"),
@@ -54,6 +54,7 @@ rounded rounds chamfer chamfers chamfered bevelled beveled apart spaced between 
 are be as has
 y z degrees degree solid rectangular square elevation elevations down along
 row line evenly equally inset distance drilled centered center
+inch inches washer washers ring rings annulus
 cube cubes side sides edge size
 """
 
@@ -77,6 +78,14 @@ def number(token: str, what: str) -> float:
     return value
 
 
+INCHES = re.compile(rf"({NUM})\s*(?:inches|inch|in\.|\"|″)(?=\s|$|,|;|\.)")
+
+
+def inches_written(text: str) -> list[str]:
+    """The sizes a request gives in inches ('3 inches'), as written, for the part's title."""
+    return [f"{m.group(1)}" for m in INCHES.finditer(f" {text.lower()} ")]
+
+
 def normalise(text: str) -> str:
     """Lower case, one spelling per symbol ('x', 'diameter', 'deg', 'mm'), thousands separators dropped,
     and positions written 'at (u | v)' so that splitting at commas leaves them whole."""
@@ -93,6 +102,7 @@ def normalise(text: str) -> str:
     t = re.sub(r"\bby\b(?=\s*-?\d)", " x ", t)
     t = re.sub(r"\br(?=\d)", " radius ", t)
     t = re.sub(r"(\d)(cm)\b", r"\1 \2", t)
+    t = INCHES.sub(lambda m: f"{float(m.group(1)) * 25.4:g} mm", t)  # drawings are in mm; the title keeps inches
     t = re.sub(r"\bcentres?\b|\bcenters?\b", " centre ", t)
     return re.sub(r"[ \t]+", " ", t)
 

@@ -47,7 +47,14 @@ def algorithms() -> dict[str, dict]:
 
 
 def clean_name(text: str) -> str:
-    return " ".join(text.strip().strip(QUOTES).split())
+    """The name without the quotes around it ('"idle"' -> idle); quotes inside stay (print 'even')."""
+    text = text.strip()
+    while len(text) >= 2 and text[0] in QUOTES and text[-1] in QUOTES:
+        text = text[1:-1].strip()
+    if text and ((text[0] in QUOTES and text.count(text[0]) == 1)
+                 or (text[-1] in QUOTES and text.count(text[-1]) == 1)):
+        text = text.strip(QUOTES)  # a lone quote left by splitting ("'A -> B'")
+    return " ".join(text.split())
 
 
 class NodeNames:
@@ -194,6 +201,40 @@ def take_subject(body: str, steps: bool = False) -> tuple[str, str]:
     return "", body
 
 
+YES = re.compile(r"^(?:if\s+(?:yes|so|true|it\s+is)|yes|when\s+(?:yes|true))\b\s*[:,]?\s*(?:then\s+)?(?P<x>.+)$", re.I)
+NO = re.compile(r"^(?:otherwise|else|if\s+(?:no|not|false)|no|when\s+(?:no|false))\b\s*[:,]?\s*(?:then\s+)?"
+                r"(?P<x>.+)$", re.I)
+
+
 def steps_as_arrows(text: str) -> str:
-    """'boil water, add tea bag, then wait 3 minutes' → 'boil water -> add tea bag -> wait 3 minutes'."""
-    return " -> ".join(x.strip(" .") for x in STEP_BREAK.split(text) if x and x.strip(" ."))
+    """Steps in prose as an edge list. 'boil water, add tea bag, then wait 3 minutes' → 'boil water -> add tea
+    bag -> wait 3 minutes'. A step that asks a question is a decision, and only the branches written after it
+    are drawn: 'is n even? If yes print even, otherwise print odd, then end' → 'is n even? -yes-> print even',
+    'is n even? -no-> print odd', and both branches go on to 'end'. A question with one branch written goes
+    on to the next step by the other."""
+    items = []
+    for x in STEP_BREAK.split(text):
+        for part in re.split(r"(?<=\?)\s+", x or ""):  # 'is n even? If yes …': the question ends a step
+            if part.strip(" ."):
+                items.append(part.strip(" ."))
+    edges: list[str] = []
+    previous: list[str] = []  # the steps that lead into the next one
+    decision, branches = "", {}
+    for item in items:
+        yes, no = YES.match(item), NO.match(item)
+        if decision and (yes or no):
+            word, target = ("yes", yes.group("x")) if yes else ("no", no.group("x"))
+            edges.append(f"{decision} -{word}-> {target}")
+            branches[word] = target
+            continue
+        if decision:  # the next step after a question and its branches
+            ends = list(branches.values())
+            missing = [w for w in ("yes", "no") if w not in branches]
+            edges += [f"{e} -> {item}" for e in ends] + [f"{decision} -{w}-> {item}" for w in missing]
+            decision, branches = "", {}
+        else:
+            edges += [f"{p} -> {item}" for p in previous]
+        previous = [item]
+        if item.endswith("?"):
+            decision, previous = item, []
+    return ", ".join(edges) if edges else " -> ".join(items)

@@ -19,6 +19,7 @@ from ..common.names import (
     reject_unknown_compounds,
     systematic_candidates,
 )
+from ..common.prose import QUOTED
 from .spec import MoleculeSpec
 
 OPSIN = "ivlu_agent.tools.common.opsin:parse_names"
@@ -28,6 +29,11 @@ STEREO_PREFIX = re.compile(r"^(?:[LD]|[RS]|\([RS]\)|\([EZ]\)|cis|trans)-", re.I)
 ISOMER_SET = re.compile(r"\b(?:(?:cis|trans|e|z|r|s)\s*(?:and|&|/|or)\s*(?:cis|trans|e|z|r|s)\s+(?:isomers?|forms?)|"
                         r"(?:(?:both|two|all|the)\s+)*(?:geometric(?:al)?\s+isomers?|stereoisomers?|enantiomers?|"
                         r"optical\s+isomers?|cis[- /]trans\s+isomers?))\s+of\b", re.I)
+
+
+def unquoted(clause: str) -> str:
+    """The clause with quoted text blanked (same length): quoted words are text to write."""
+    return QUOTED.sub(lambda m: " " * len(m.group()), clause)
 
 
 def read_systematic(text: str, unknown: list[str], ctx: PlanContext) -> dict[str, str]:
@@ -80,6 +86,7 @@ class MoleculeRule:
     vocabulary = VOCABULARY
 
     def claims(self, clause: str) -> bool:
+        clause = unquoted(clause)  # a title 'Aspirin: 125 years' is text to write, not a structure to draw
         if ARROWS.search(clause):
             return False
         molecules, leftovers = find_molecules(find_groups(clause)[2])
@@ -90,6 +97,7 @@ class MoleculeRule:
         ) and bool(re.search(r"\b(draw|molecule|structure|compound)\b", clause, re.I))
 
     def plan(self, clause: str, ctx: PlanContext) -> list[MoleculeSpec]:
+        clause = unquoted(clause)
         wanted, colors, rest = find_groups(clause)
         displayed, rest = displayed_formula(rest)
         isomer_set = ISOMER_SET.search(rest)  # 'the cis and trans isomers of but-2-ene': one panel per isomer

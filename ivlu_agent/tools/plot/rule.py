@@ -34,7 +34,8 @@ SAMPLES = re.compile(r"\b(?:with|using|at)?\s*(?P<n>\d[\d,_]*(?:\.\d+)?(?:[eE]\+
 RANGE_WORDS = r"(?:from|over|on|between|for|in|across|when)"
 X_RANGE = re.compile(
     rf"\b{RANGE_WORDS}\s+(?:(?P<v>[a-z])\s*(?:=|from|in|between|∈)?\s*)?"
-    rf"(?:[\[(]\s*(?P<a1>{NUM})\s*,\s*(?P<b1>{NUM})\s*[\])]|(?P<a2>{NUM})\s*(?:to|and|\.\.|…|–|—)\s*(?:[a-z]\s*=\s*)?(?P<b2>{NUM}))",
+    rf"(?:[\[(]\s*(?P<a1>{NUM})\s*,\s*(?P<b1>{NUM})\s*[\])]|(?P<a2>{NUM})\s*(?:to|and|\.\.|…|–|—)\s*(?:[a-z]\s*=\s*)?(?P<b2>{NUM}))"
+    r"(?:\s*(?P<unit>s|ms|min|h|m|cm|mm|km|kg|g|K|°C|V|A|Hz|days?|years?|seconds?|minutes?|hours?)\b)?",
     re.IGNORECASE)
 Y_RANGE = re.compile(
     rf"\b(?:with\s+)?y\s*(?:from|between|in|range|limits?|∈)\s*:?\s*(?:[\[(]\s*(?P<a1>{NUM})\s*,\s*(?P<b1>{NUM})\s*[\])]|"
@@ -58,6 +59,17 @@ CHART_WORDS = re.compile(
     r"\b(?:please|draw|make|show|create|give me|a|an|the|plot|of|bar|column|line|pie|scatter|chart|charts|graph|"
     r"graphs|histogram|values?|data|with|showing|for|points?|plotted|figure|panel|picture|image|containing)\b",
     re.IGNORECASE)
+# Words that put functions on axes without saying 'plot': 'sin x and cos x on the same axes'.
+AXES = re.compile(r"\b(?:on|in)\s+(?:the\s+same|one|a\s+single|common|shared)\s+(?:set\s+of\s+)?axes\b", re.I)
+# A function defined with its range is a curve to draw: 'N = 100 e^(-0.2 t) for t from 0 to 20 s'.
+DEFINED = re.compile(r"(?:^|\s)(?P<dep>[A-Za-z]\w{0,3}|[A-Za-z]\s*\(\s*[a-z]\s*\))\s*=\s*(?=\S)")
+INEQUALITY_RANGE = re.compile(rf"(?:\b(?:for|on|over|with|where)\s+)?(?P<a>{NUM})\s*(?:≤|<=|<|⩽)\s*(?P<v>[a-z])\s*"
+                              rf"(?:≤|<=|<|⩽)\s*(?P<b>{NUM})", re.I)
+# Two lists, one against the other: 'volume of NaOH 0, 5, 10, 15 mL against pH 2.9, 4.3, 4.8, 5.6'.
+_LIST = rf"(?:{NUM})(?:\s*,\s*(?:{NUM})){{2,}}"
+PAIRED_LISTS = re.compile(rf"(?P<xl>[A-Za-z][^:\d]{{0,60}}?)?\s*(?P<xs>{_LIST})\s*(?P<xu>[A-Za-z°%]{{1,4}})?\s*,?\s+"
+                          rf"(?:against|versus|vs\.?|and)\s+(?:the\s+)?(?P<yl>[A-Za-z][^:\d]{{0,60}}?)?\s*"
+                          rf"(?P<ys>{_LIST})\s*(?P<yu>[A-Za-z°%]{{1,4}})?\s*\.?$", re.I)
 MILLION = {"a million": 1_000_000, "one million": 1_000_000, "a billion": 1_000_000_000, "a thousand": 1000}
 
 
@@ -153,7 +165,7 @@ VOCABULARY = frozenset({"plot", "plots", "plotted", "graph", "graphs", "chart", 
                         "over", "range", "domain", "x", "y", "axis", "axes", "label", "labels", "labelled", "labeled",
                         "title", "titled", "entitled", "legend", "without", "no", "samples", "sample", "points", "point",
                         "sampled", "versus", "vs", "against", "of", "and", "with", "data", "values", "value", "series",
-                        "sketch", "f", "in", "for", "by", "across", "years", "year", "pi", "million", "thousand", "billion",
+                        "sketch", "f", "in", "for", "by", "across", "years", "year", "pi", "π", "million", "thousand", "billion",
                         "grid", "log", "scale", "linear", "comparing", "compare", "showing", "sales", "y-axis", "x-axis",
                         # named functions and their parameters (NAMED_FUNCTIONS, PARAMETERS)
                         "normal", "gaussian", "bell", "distribution", "density", "pdf", "standard",
@@ -220,7 +232,9 @@ class PlotRule:
 
     def claims(self, clause: str) -> bool:
         text = NOT_PLOTS.sub(" ", clause)
-        return bool(PLOT_WORDS.search(text) or SKETCH.search(text))
+        return bool(PLOT_WORDS.search(text) or SKETCH.search(text) or AXES.search(text)
+                    or (DEFINED.search(text) and (X_RANGE.search(text) or INEQUALITY_RANGE.search(text)))
+                    or PAIRED_LISTS.search(text))
 
     def owns(self, text: str) -> bool:
         """True when the whole text reads as one plot request (e.g. a list with commas)."""
@@ -247,6 +261,9 @@ class PlotRule:
         text = NOT_PLOTS.sub(" ", " ".join(clause.split()))
         opts, text = options(text)
         chart = self.chart_kind(text)
+        paired = PAIRED_LISTS.search(text.strip(" ."))
+        if paired and chart in ("function", "line", "scatter"):
+            return self.paired(paired, text, "scatter" if chart == "scatter" else "line", opts)
         if chart == "function":
             return self.function_plot(text, opts)
         return self.data_chart(text, chart, opts)
@@ -267,7 +284,19 @@ class PlotRule:
     def function_plot(self, text: str, opts: dict) -> PlotSpec:
         y_range, text = take(Y_RANGE, text)
         x_range, text = take(X_RANGE, text)
+        _, text = take(AXES, text)  # 'on the same axes': every curve of a request shares one set of axes
+        inequality = None
+        if x_range is None:
+            inequality, text = take(INEQUALITY_RANGE, text)
         body = FUNC_LEAD.sub("", LEAD.sub("", text).strip(" ,.;:")).strip(" ,.;:")
+        defined = DEFINED.search(body)
+        if defined and not FUNC_LEAD.match(body):  # 'Radioactive decay N = 100 e^(-0.2 t)': a title, then N(t)
+            lead = body[:defined.start()].strip(" ,.;:-")
+            if lead and not re.search(r"[=()^*/+]", lead):
+                opts.setdefault("title", lead[:1].upper() + lead[1:])
+            if lead == "" or not re.search(r"[=()^*/+]", lead):
+                opts.setdefault("y_label", re.sub(r"\s+", "", defined.group("dep")))
+                body = body[defined.end():].strip(" ,.;:")
         if not body:
             raise IvluError("No function to plot was given.", "an expression such as 'sin(x)/x'",
                             "write the function, e.g. 'plot sin(x)/x from -10 to 10'")
@@ -290,12 +319,17 @@ class PlotRule:
                 raise BadRequest(f"The range names {x_range.group('v')!r}, the function uses "
                                 f"{', '.join(sorted({c.variable for c in curves}))}.",
                                 "the same variable in the function and the range", "rename one of them")
+        if inequality:
+            x_min, x_max = constant(inequality.group("a"), "left end"), constant(inequality.group("b"), "right end")
+            check_range(x_min, x_max, repr(inequality.group(0).strip()))
         y_min = y_max = None
         if y_range:
             y_min = constant(y_range.group("a1") or y_range.group("a2"), "bottom of the y range")
             y_max = constant(y_range.group("b1") or y_range.group("b2"), "top of the y range")
         self.check_values(curves, x_min, x_max)
         variable = curves[0].variable
+        if x_range is not None and x_range.group("unit"):
+            opts.setdefault("x_label", f"{variable} ({x_range.group('unit')})")
         spec = PlotSpec(
             chart="function", functions=curves, x_min=x_min, x_max=x_max, y_min=y_min, y_max=y_max,
             samples=opts.get("samples", 1000), legend=opts.get("legend"),
@@ -303,6 +337,30 @@ class PlotRule:
             x_label=opts.get("x_label", variable), y_label=opts.get("y_label", "y"),
         )
         return spec
+
+    @staticmethod
+    def paired(m: re.Match, text: str, chart: str, opts: dict) -> PlotSpec:
+        """'volume of NaOH 0, 5, 10 mL against pH 2.9, 4.3, 4.8': x values against y values, each list with
+        its name and unit as the axis label; the subject before a colon is the title."""
+        xs = [constant(v, "x value") for v in re.split(r"\s*,\s*", m.group("xs"))]
+        ys = [constant(v, "y value") for v in re.split(r"\s*,\s*", m.group("ys"))]
+        if len(xs) != len(ys):
+            raise BadRequest(f"{len(xs)} x values but {len(ys)} y values.", "one y value per x value",
+                             "check the two lists")
+
+        def label(name: str | None, unit: str | None) -> str:
+            name = re.sub(r"^(?:(?:plot|graph|draw|show|sketch)\s+)?(?:the\s+)?", "", (name or "").strip(" ,:"), flags=re.I)
+            return f"{name} ({unit})" if name and unit else (name or unit or "")
+
+        head = text[:m.start()]
+        subject = head.split(":")[0] if ":" in head else ""
+        subject = re.sub(r"^\s*(?:(?:please\s+)?(?:plot|graph|draw|show|sketch|make)\s+)?(?:an?\s+|the\s+)?", "",
+                         subject, flags=re.I).strip(" ,.")
+        x_label, y_label = label(m.group("xl"), m.group("xu")), label(m.group("yl"), m.group("yu"))
+        return PlotSpec(chart=chart, series=[Series(label=y_label, x=xs, values=ys)],
+                        title=opts.get("title", subject[:1].upper() + subject[1:]),
+                        x_label=opts.get("x_label", x_label), y_label=opts.get("y_label", y_label),
+                        legend=opts.get("legend"))
 
     @staticmethod
     def check_values(curves: list[Curve], x_min: float, x_max: float) -> None:

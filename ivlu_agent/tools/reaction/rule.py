@@ -158,7 +158,10 @@ class ReactionRule:
     keeps_leads = True  # 'Propene reacts with HCl to give …': every compound of the clause has its role
 
     def claims(self, clause: str) -> bool:
-        return bool(ARROWS.search(clause)) or self.owns(clause)
+        """A scheme with an arrow between structures ('grass → rabbit' is no reaction), or one in words."""
+        if ARROWS.search(clause):
+            return bool(molecule_spans(clause)) or bool(re.search(r"\+", clause))
+        return self.owns(clause)
 
     def owns(self, clause: str) -> bool:
         """A reaction in words is the whole clause (its 'and' and commas are not separate requests): two or

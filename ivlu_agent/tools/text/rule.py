@@ -33,12 +33,53 @@ COLON_TEXT = re.compile(r"^(?P<lead>[^:'\"“”]{1,80}?):\s*(?P<text>[^'\"“�
 
 
 def quote_after_colon(clause: str) -> str:
+    """'a banner for our conference: ICMS 2026' → "…: 'ICMS 2026'"; 'Title slide: A — B' → two quoted parts (a
+    heading and a subheading). A lead that states a purpose ('for my slide: the structure of …') is no layout."""
     m = COLON_TEXT.match(clause)
-    if m and not quoted(clause) and layout_of(m.group("lead")) is not None:
+    if m and not quoted(clause) and layout_of(m.group("lead")) is not None \
+            and not re.match(r"^\s*(?:for|in|on|to|at|about)\b", m.group("lead"), re.I):
+        parts = [p.strip() for p in re.split(r"\s+[—–|]\s+|\s+-\s+", m.group("text")) if p.strip()]
+        if len(parts) >= 2:
+            return f"{m.group('lead')}: '{parts[0]}' subtitle '{' — '.join(parts[1:])}'"
         return f"{m.group('lead')}: '{m.group('text')}'"
     return clause
 
 
+# Text asked for without quotes: 'write Happy Birthday Ana in big letters', 'a poster for the chemistry club
+# bake sale on Friday'. The words are drawn as written (the plan notes say so); quotes choose exact text.
+UNQUOTED_WRITE = re.compile(r"^\s*(?:please\s+)?(?:write|print|type|spell\s+out)\s+(?:out\s+)?(?:the\s+(?:words?|text)\s+)?"
+                            r"(?P<t>[^'\"“”]+?)(?:\s+(?:in|with|using)\s+(?:(?:very|really|nice|big|large|huge|giant|bold"
+                            r"|small|capital|block|fancy|red|blue|green|black|white)\s+)+(?:letters|font|type|text|"
+                            r"capitals)\b.*)?\s*\.?$", re.I)
+POSTER_FOR = re.compile(r"^\s*(?:please\s+)?(?:(?:make|create|draw|design|give\s+me)\s+)?(?:an?\s+|the\s+)?"
+                        r"(?:(?:simple|nice|small|big|large)\s+)?(?P<layout>poster|banner|sign|flyer|title\s+card|"
+                        r"title\s+slide|slide|card|cover)\s+(?:for|about|announcing|advertising|promoting|saying|that\s+"
+                        r"says|reading)\s+(?:the\s+|our\s+|my\s+|a\s+)?(?P<t>[^'\"“”]+?)\s*\.?$", re.I)
+WHEN = re.compile(r"\s+(?:on|this|next|at)\s+(?P<w>(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+                  r"\d{1,2}(?:st|nd|rd|th)?\b|noon|midday|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*)"
+                  r".{0,40})$", re.I)
+
+
+def unquoted_text(clause: str) -> tuple[str, str, str] | None:
+    """(layout, heading, subheading) for text asked for without quotes, or None."""
+    if quoted(clause):
+        return None
+    poster = POSTER_FOR.match(clause)
+    if poster:
+        words, when = poster.group("t"), ""
+        m = WHEN.search(words)
+        if m:
+            words, when = words[:m.start()], m.group("w")
+        layout = "poster"
+        heading = words.strip(" ,.")
+        return layout, heading[:1].upper() + heading[1:], when[:1].upper() + when[1:]
+    write = UNQUOTED_WRITE.match(clause)
+    if write and len(write.group("t").split()) <= 12:
+        return ("label" if len(write.group("t")) <= 60 else "poster"), write.group("t").strip(" ,."), ""
+    return None
+
+
+ROLE_QUOTE = re.compile(r"\b(?:title|heading|subtitle|caption|headline)\s*:?\s*(?=['\"“‘「])", re.I)
 LEAD_ROLE = re.compile(r"^\s*(?:a\s+|the\s+)?(?:heading|title|subtitle|caption|headline)\s*:?\s*['\"“]", re.I)
 WRITE = re.compile(r"\b(?:write|text)\b|写", re.I)
 SIZE = re.compile(r"\b(?P<w>\d{3,4})\s*(?:x|×|by)\s*(?P<h>\d{2,4})\s*(?:px|pixels?)?\b", re.I)
@@ -46,7 +87,7 @@ FILLER = set("""a an the with and of in on its it that which is are as at to for
 called named titled title subtitle heading subheading headline header tagline text body content contents line
 lines paragraph paragraphs bullet bullets draw make create render show write give me please poster posters
 banner sign flyer card cover panel box callout note label labelled labeled tag sticker badge px pixels x by
-big small large chinese english""".split())
+big small large chinese english letters letter font capitals capital bold huge giant""".split())
 
 
 def layout_of(clause: str) -> str | None:
@@ -79,7 +120,11 @@ class TextRule:
     def claims(self, clause: str) -> bool:
         clause = quote_after_colon(clause)
         return bool(quoted(clause)) and (layout_of(clause) is not None or bool(WRITE.search(clause))
-                                         or bool(LEAD_ROLE.match(clause)))
+                                         or bool(LEAD_ROLE.match(clause)) or bool(ROLE_QUOTE.search(clause)))
+
+    def claims_unclaimed(self, clause: str) -> bool:
+        """Text without quotes, read only when no rule claims the clause ('write Happy Birthday Ana')."""
+        return unquoted_text(clause) is not None
 
     def owns(self, clause: str) -> bool:
         """The whole clause is one text request: nothing but keywords is left outside the quotes."""
@@ -94,6 +139,12 @@ class TextRule:
     def plan(self, clause: str, ctx: PlanContext) -> list[TextSpec]:
         clause = quote_after_colon(clause)
         strings = quoted(clause)
+        unquoted = unquoted_text(clause)
+        if not strings and unquoted:
+            layout, heading, subheading = unquoted
+            ctx.notes.append(f"the text is taken from your words as written: '{heading}'"
+                             + (f" / '{subheading}'" if subheading else "") + "; put exact text in quotes to choose it")
+            return [TextSpec(layout=layout, heading=heading, subheading=subheading)]
         if not strings:
             raise IvluError(f"No quoted text in {clause!r}.", "the exact text in quotes, e.g. "
                             "\"a poster titled 'Photosynthesis'\"", "put the words to draw in quotes")
