@@ -27,8 +27,10 @@ IMAGE = "objects/ab/" + "a" * 64 + ".png"
 class ScriptedModel:
     """Stands in for the model's text only: `think` returns fixed words, `write_json` the next plan."""
 
-    def __init__(self, *plans: dict, thoughts: str = "Two panels: a molecule and a cartoon."):
+    def __init__(self, *plans: dict, thoughts: str = "Two panels: a molecule and a cartoon.",
+                 readback: dict | None = None):
         self.plans, self.thoughts, self.prompts = list(plans), thoughts, []
+        self.readback = readback or {"matches": True, "missing": []}  # the read-back judge's answer
 
     def think(self, prompt, images, max_new_tokens):
         self.prompts.append(prompt)
@@ -36,6 +38,8 @@ class ScriptedModel:
 
     def write_json(self, prompt, images, prefix, schema, max_tokens):
         self.prompts.append(prompt)
+        if prefix.startswith("Answer (JSON)"):
+            return {"value": self.readback, "text": json.dumps(self.readback), "tokens": 0, "seconds": 0.0}
         assert prefix.startswith(self.thoughts) and prefix.rstrip().endswith("Plan (JSON):")
         value = self.plans.pop(0)
         return {"value": value, "text": json.dumps(value), "tokens": 0, "seconds": 0.0}
@@ -73,7 +77,7 @@ def test_a_wrong_smiles_is_fed_back_and_the_retry_is_accepted(planner_for):
     planner, model = planner_for({"steps": [molecule(smiles="CCO")]}, {"steps": [molecule()]})
     plan = planner.plan("draw caffeine", [], [])
     assert plan.planner == "internvlu" and plan.steps[0].smiles == CAFFEINE
-    assert "CCO is not caffeine; the SMILES of caffeine is" in model.prompts[-1]
+    assert "CCO is not caffeine; the SMILES of caffeine is" in model.prompts[-2]  # the last is the read-back judge
     assert [a["accepted"] for a in planner.last["attempts"]] == [False, True]
 
 
@@ -231,3 +235,44 @@ def test_pixel_checks_of_each_exact_kind_reject_noise_and_read_a_clean_image(tmp
     ImageDraw.Draw(image).text((20, 20), "Quantum", fill="black", font=ImageFont.truetype("DejaVuSans.ttf", 64))
     image.save(poster)
     assert all(v["passed"] for v in pixel_checks(fallbacks["text"], str(poster), workers.call))
+
+
+def test_a_mixed_prompt_keeps_its_exact_parts_exact(planner_for):
+    """The model wrote one image prompt for 'a funny meme of a cat wearing sunglasses, and draw caffeine':
+    routing gives caffeine to RDKit and only the cat to the head, so caffeine is not lost in a picture."""
+    planner, _ = planner_for({"steps": [{"kind": "generate", "prompt": "a funny meme of a cat wearing sunglasses, "
+                                                                       "and draw caffeine"}]})
+    plan = planner.plan("a funny meme of a cat wearing sunglasses, and draw caffeine", [], [])
+    kinds = {s.kind: s for s in plan.steps}
+    assert set(kinds) == {"molecule", "generate"}
+    assert kinds["molecule"].name == "caffeine" and kinds["molecule"].inchikey
+    assert "caffeine" not in kinds["generate"].prompt and "cat wearing sunglasses" in kinds["generate"].prompt
+    # a part that is only partly understood stays with the head, whole
+    planner, _ = planner_for({"steps": [{"kind": "generate", "prompt": "a dragon made of caffeine, and a sunset"}]})
+    (step,) = planner.plan("a dragon made of caffeine, and a sunset", [], []).steps
+    assert step.kind == "generate" and "dragon made of caffeine" in step.prompt
+
+
+def test_when_the_model_fails_a_mixed_request_is_split_not_half_drawn(planner_for):
+    """Every model plan fails validation: the rules draw caffeine and the head gets the cat, instead of a
+    caffeine panel that silently drops the meme."""
+    bad = {"steps": [{"kind": "molecule", "name": "caffeine", "smiles": "CCO"}]}
+    planner, _ = planner_for(bad, bad, bad)
+    plan = planner.plan("a funny meme of a cat wearing sunglasses, and draw caffeine", [], [])
+    assert plan.planner == "symbolic + head"
+    molecule_step, head = plan.steps
+    assert molecule_step.name == "caffeine" and head.kind == "generate"
+    assert "cat wearing sunglasses" in head.prompt and "caffeine" not in head.prompt
+
+
+def test_the_read_back_judge_can_only_doubt_what_the_request_says(planner_for):
+    """With the model loaded, the judge reads describe() beside the request. Its 'missing' items fail
+    plan.faithful only when they name words of the request; an answer that points at nothing is ignored."""
+    planner, model = planner_for({"steps": [molecule()]},
+                                 readback={"matches": False, "missing": ["the gold frame"]})
+    plan = planner.plan("draw caffeine in a gold frame", [], [])
+    assert "caffeine (C8H10N4O2)" in model.prompts[-1]  # the judge saw the read-back
+    assert plan.unhonoured == ["judge: the gold frame not drawn"]
+    planner, _ = planner_for({"steps": [molecule()]}, readback={"matches": False, "missing": ["zebra stripes"]})
+    plan = planner.plan("draw caffeine", [], [])
+    assert plan.unhonoured == [] and "Read-back judge: the plan draws what was asked." in plan.reasoning

@@ -70,7 +70,7 @@ def test_a_rework_in_the_request_wins_over_the_thread(planner):
 @pytest.mark.parametrize("request_text, message", [
     ("draw cafeine", "did you mean: caffeine"),
     ("draw C1CC(", "Invalid SMILES"),
-    ("sing me a song about the sea", "Understood: nothing"),
+    ("sing me a song about the sea", "could not find anything to draw in 'sing me a song about the sea'"),
     ("draw caffeine, highlight the hydroxyl groups", "None of the molecules has a hydroxyl group"),
 ])
 def test_clear_errors(planner, request_text, message):
@@ -78,11 +78,17 @@ def test_clear_errors(planner, request_text, message):
         planner.plan(request_text, [], [])
 
 
-def test_not_understood_lists_supported_kinds(planner):
+def test_not_understood_is_short_and_points_at_the_closest_phrasing(planner):
+    """At most four lines: what was not understood, the closest supported phrasing, and `ivlu examples`."""
     with pytest.raises(IvluError) as e:
         planner.plan("draw caffeine; sing me a song", [], [])
     text = str(e.value)
-    assert "Understood: molecule 'caffeine'" in text and "reaction schemes" in text
+    assert len(text.splitlines()) <= 4
+    assert "understood so far: molecule 'caffeine'" in text and "ivlu examples" in text
+    with pytest.raises(IvluError) as e:
+        planner.plan("a flow of the steps of binary search", [], [])
+    assert "the closest is 'flowchart of binary search' (diagram)" in str(e.value)
+    assert "`ivlu examples diagram`" in str(e.value)
 
 
 def test_group_words_highlight_only_when_asked(planner):

@@ -33,7 +33,8 @@ from ..tools.common.neural import RubricPoint
 from ..tools.edit import EditSpec
 from ..tools.generate import GenerateSpec
 from ..types import ArtifactRef
-from .routing import route
+from .faithful import check_plan
+from .routing import route, split_structured
 
 MAX_MODEL_STEPS = 4
 MAX_MODEL_CHARS = 160  # any string the model writes (prompts: 400)
@@ -104,6 +105,14 @@ def describe_kinds(sources: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
+READBACK_PREFIX = "Answer (JSON):\n"
+READBACK_SCHEMA = {
+    "type": "object", "additionalProperties": False, "required": ["matches", "missing"],
+    "properties": {"matches": {"type": "boolean"},
+                   "missing": {"type": "array", "maxItems": 5, "items": {"type": "string", "maxLength": 60}}},
+}
+
+
 class ModelPlanner:
     """Plans with a model's text (`think`, `write_json`); see the module docstring for the steps.
 
@@ -167,6 +176,10 @@ class ModelPlanner:
                               size=self.size, steps=self.steps)
         if routing:
             lines += ["", "Routing:", *[f"- {r}" for r in routing]]
+        doubts, said = self.judge_readback(request, plan)
+        lines += ["", said]
+        if doubts:
+            plan = plan.model_copy(update={"unhonoured": (list(plan.unhonoured) + doubts)[:16]})
         self.last = {"attempts": attempts, "thoughts": thoughts, "planner": planner,
                      "seconds": time.perf_counter() - started}
         reasoning = "\n".join(lines)
@@ -174,6 +187,25 @@ class ModelPlanner:
             reasoning = reasoning[:7900] + " …"
         return plan.model_copy(update={"reasoning": reasoning, "notes": (notes + list(plan.notes) + routing)[:32],
                                        "planner": planner})
+
+    def judge_readback(self, request: str, plan: Plan) -> tuple[list[str], str]:
+        """The model's second opinion on faithfulness: it reads each step's describe() beside the request.
+        A 'missing' item counts only when it names words of the request (a judge that points at nothing the
+        person wrote has found nothing); those items fail plan.faithful. ([doubts], a line for the reasoning)."""
+        from .faithful import FILLER, tokens
+
+        readback = "\n".join(f"- {step.describe()}" for step in plan.steps)
+        prompt = template("readback_judge.md").substitute(request=request, readback=readback)
+        try:
+            out = self.model.write_json(prompt, [], READBACK_PREFIX, READBACK_SCHEMA, 96)
+        except (IvluError, RenderError) as e:
+            return [], f"Read-back judge: not checked ({str(e).splitlines()[0][:120]})."
+        value = out.get("value") if isinstance(out.get("value"), dict) else {}
+        asked = set(tokens(request)) - FILLER
+        missing = [str(m)[:60] for m in value.get("missing", []) if set(tokens(str(m))) & asked]
+        if value.get("matches", True) is True or not missing:
+            return [], "Read-back judge: the plan draws what was asked."
+        return [f"judge: {m} not drawn" for m in missing[:5]], "Read-back judge: missing " + "; ".join(missing[:5]) + "."
 
     def sources(self, images: list[ArtifactRef], history: list[dict[str, Any]]) -> dict[str, str]:
         """Images the model may edit, by name: the request's images, the previous figure and neural panels."""
@@ -259,13 +291,28 @@ class ModelPlanner:
 
         named = [n for n, _ in find_molecules(request)[0] if n]
         drawn = set().union(*(s.compounds_drawn() for s in steps))
+        # a compound inside an image prompt is routed to the exact renderer (routing.split_structured) when its
+        # part of the prompt is structured content, or drawn by the head as the picture it belongs to
+        prompts = " ".join(getattr(s, "prompt", "") for s in steps)
+        drawn |= {n.lower() for n, _ in find_molecules(prompts)[0] if n}
         return [n for n in dict.fromkeys(named) if n.lower() not in drawn]
 
     # -- fallback -------------------------------------------------------------------------------------
 
     def _fallback(self, request, images, history, sources, tries: int, error: str) -> tuple[Plan, str]:
         try:
-            return self.symbolic.plan(request, images, history), "symbolic"
+            plan = self.symbolic.plan(request, images, history)
+            if check_plan(request, plan.steps, plan.unhonoured).passed or images or history:
+                return plan, "symbolic"
+            # the rules drew only part of it: 'a funny meme of a cat in sunglasses, and draw caffeine' keeps
+            # caffeine exact and gives the rest to the head
+            exact, rest = split_structured(request, self.symbolic)
+            if not exact:
+                return plan, "symbolic"
+            head = GenerateSpec(prompt=rest, title=rest[:200],
+                                rubric=[RubricPoint(question=f"Does the image show {rest[:150]}?")])
+            return Plan(reasoning=f"The rules planned {', '.join(e.caption() for e in exact)}; the head draws "
+                                  f"'{rest[:120]}'.", steps=[*exact, head]), "symbolic + head"
         except IvluError as e:
             symbolic_error = e.problem
         if sources and EDIT_WORDS.search(request):

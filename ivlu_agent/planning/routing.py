@@ -18,6 +18,7 @@ from ..tools import Plan
 from ..tools.base import StepSpec
 from ..tools.common.neural import NeuralSpec, RubricPoint
 from ..tools.generate import GenerateSpec
+from .faithful import check_plan
 
 PREFER = ("exact", "native")
 
@@ -33,13 +34,21 @@ def route(plan: Plan, prefer: str, symbolic, head_attempts: int = 3, size: int =
     for step in plan.steps:
         if isinstance(step, GenerateSpec) and step.fallback is None and prefer == "exact":
             exact = structured(step.prompt, symbolic)
-            if exact:
+            if exact and check_plan(step.prompt, exact).passed:  # every word of the prompt is structured
                 for e in exact:
                     e.depends_on = step.depends_on
                 out += exact
                 notes.append(f"'{step.caption()}' is structured content: the exact "
                              f"{', '.join(e.kind for e in exact)} renderer draws it")
                 continue
+            exact, rest = split_structured(step.prompt, symbolic)
+            if exact:  # 'a funny meme of a cat in sunglasses, and draw caffeine': caffeine is exact, the cat is not
+                for e in exact:
+                    e.depends_on = step.depends_on
+                out += exact
+                step = step.model_copy(update={"prompt": rest, "title": step.title or rest[:200]})
+                notes.append(f"the exact {', '.join(e.kind for e in exact)} renderer draws "
+                             f"{', '.join(repr(e.caption()) for e in exact)}; the head draws '{rest[:80]}'")
         if prefer == "native" and not isinstance(step, NeuralSpec):
             step = native(step)
             notes.append(f"prefer native: the head draws {step.fallback['kind']} '{step.caption()}', "
@@ -61,6 +70,27 @@ def structured(prompt: str, symbolic) -> list[StepSpec] | None:
         return list(symbolic.plan(prompt, [], []).steps)
     except IvluError:
         return None
+
+
+def split_structured(prompt: str, symbolic) -> tuple[list[StepSpec], str]:
+    """The parts of a mixed prompt the symbolic rules can plan, as exact steps, and the rest of the prompt
+    (open imagery) for the head: split at clause breaks, then at 'and' and commas."""
+    if symbolic is None:
+        return [], prompt
+    from .symbolic import PART_BREAK, SymbolicPlanner, split_outside_quotes
+
+    exact: list[StepSpec] = []
+    rest: list[str] = []
+    for clause in SymbolicPlanner.clauses(prompt):
+        for part in split_outside_quotes(PART_BREAK, clause):
+            steps = structured(part, symbolic) if part.strip() else None
+            if steps and check_plan(part, steps).passed:  # every word of the part is drawn exactly
+                exact += steps
+            elif part.strip():
+                rest.append(part.strip())
+    if not exact or not rest:
+        return [], prompt
+    return exact, ", ".join(rest)[:600]
 
 
 def native(step: StepSpec) -> GenerateSpec:

@@ -15,14 +15,12 @@ from typing import Any, Callable
 from pydantic import ValidationError
 
 from ..errors import IvluError, validation_problems
-from ..tools import REGISTRY, RULES, Plan
+from ..tools import RULES, Plan
 from ..tools.base import PlanContext, Rule, StepSpec
 from ..tools.common.prose import ABBREVIATION, ENUMERATOR, QUOTED
 from ..types import ArtifactRef
 from .faithful import check_plan
 
-FOLLOW_UPS = "follow-ups, later in the request or on a thread ('now also highlight the hydroxyl groups')"
-SUPPORTED = "; ".join([*(kind.rule.examples for kind in REGISTRY if kind.rule is not None), FOLLOW_UPS])
 CLAUSE_BREAK = re.compile(r"\s*(?:;|\n|,?\s+\bthen\b|\.\s+(?=[A-Z])|" + ENUMERATOR.pattern + r")\s*", re.I)
 PART_BREAK = re.compile(r"\s*(?:,\s*and\s+|,(?!\d)\s*|\s+and\s+|\s+plus\s+|\s+(?:next to|beside|alongside|under|"
                         r"underneath|above|below|beneath)\s+)\s*")
@@ -190,9 +188,24 @@ class SymbolicPlanner:
 
     @staticmethod
     def _not_understood(text: str, understood: list[str] | None = None) -> IvluError:
+        """At most three short lines: what was not understood, the closest supported phrasing, and where to
+        find every phrasing (`ivlu examples KIND`)."""
+        kind, phrasing = closest_phrasing(text)
+        got = f" (understood so far: {', '.join(understood)})" if understood else ""
+        shown = text if len(text) <= 120 else text[:117] + "…"
         return IvluError(
-            f"I could not find anything to draw in {text!r}. "
-            f"Understood: {', '.join(understood) if understood else 'nothing'}. Not understood: {text!r}.",
-            "a request the symbolic planner supports: " + SUPPORTED,
-            "rephrase it as one of the supported kinds, or use a model engine for open imagery",
+            f"I could not find anything to draw in {shown!r}{got}.",
+            f"a supported request; the closest is '{phrasing}' ({kind})",
+            f"rephrase it (`ivlu examples {kind}` lists every {kind} phrasing, `ivlu examples` all kinds), "
+            "or use a model engine for open imagery",
         )
+
+
+def closest_phrasing(text: str) -> tuple[str, str]:
+    """(kind, example) of the supported phrasing closest to `text`, from the rules' own examples."""
+    from rapidfuzz import fuzz
+
+    options = [(rule.name, example) for rule in RULES
+               for example in re.findall(r"'([^']{4,120})'|\"([^\"]{4,120})\"", rule.examples)
+               for example in [next(e for e in example if e)] if "…" not in example]
+    return max(options, key=lambda o: fuzz.token_set_ratio(text.lower(), o[1].lower()))
