@@ -1,9 +1,10 @@
 """Checks of the chemistry data tables in ivlu_agent/data with RDKit.
 
-compounds.tsv: every SMILES must parse and sanitise, RDKit's formula (CalcMolFormula) must equal the formula
-recorded by hand (compared element by element, since RDKit does not follow Hill order for carbon-free
-formulas such as ClH or BH3O3), names/synonyms must be unique, categories valid, every defined stereocentre
-must carry the CIP label the compound is known to have.
+compounds.tsv: every SMILES must parse and sanitise, RDKit's formula (CalcMolFormula) must equal the recorded
+formula (compared element by element, since RDKit does not follow Hill order for carbon-free formulas such as
+ClH or BH3O3), RDKit's InChIKey must equal the InChIKey the row's source gives (data/SOURCES.md), names,
+synonyms and abbreviations must be unique and clean enough to be matched in prose, categories valid, every
+defined stereocentre must carry the CIP label the compound is known to have.
 functional_groups.tsv: every SMARTS must parse and hit (and not hit) hand-picked molecules.
 """
 
@@ -94,13 +95,39 @@ def test_formula_helpers():
 
 # ---------------------------------------------------------------- compounds.tsv
 
+COLUMNS = ["name", "synonyms", "abbreviations", "smiles", "formula", "category", "inchikey", "source"]
+# Hand-written rows may lack a source's key (SOURCES.md says which and why); every other row has one.
+SOURCES = {"hand", "hand-pubchem", "hand-opsin", "pubchem", "pubchem-opsin"}
+MAX_HAND_ROWS_WITHOUT_KEY = 30
+
+# Words of requests and of everyday English that must never name a compound: names are matched inside prose.
+# fmt: off
+STOP_WORDS = {
+    "ice", "salt", "lead", "speed", "ecstasy", "crack", "plot", "chart", "graph", "line", "table", "view", "front",
+    "top", "side", "draw", "show", "sketch", "render", "cat", "all", "amino", "acid", "base", "image", "picture",
+    "figure", "diagram", "label", "legend", "title", "structure", "molecule", "compound", "formula", "reaction",
+    "ring", "bond", "atom", "group", "model", "part", "text", "equation", "red", "blue", "green", "yellow",
+    "orange", "black", "white", "purple", "pink", "brown", "violet", "gold", "silver", "iron", "copper", "zinc",
+    "tin", "carbon", "sugar", "oil", "wax", "soap", "milk", "blood", "glass", "crystal", "snow", "rock", "spirit",
+    "condition", "gradual", "solution", "standard", "grade", "mixture", "camp", "pep", "bap",
+}
+# fmt: on
+# Hand-written synonyms that are also functional-group names on purpose: 'alcohol' alone names ethanol,
+# 'alcohol groups' the hydroxyl (see tools/common/names.py).
+GROUP_NAMES_ALLOWED = {"alcohol": "ethanol", "ether": "diethyl ether"}
+SYNONYM_CHARS = re.compile(r"^[a-z0-9 \-,()'+\[\]]+$")
+ABBREVIATION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]*$")
+REGISTRY_CODE = re.compile(
+    r"^\d+-\d\d-\d$|^(nsc|unii|chebi|mfcd|einecs|cas|hsdb|dtxsid|chembl|zinc|schembl)\b|^[a-z]{1,5}[- ]?\d{3,}$"
+)
+
 
 def test_compounds_header_and_size():
     with open(DATA / "compounds.tsv", encoding="utf-8") as fh:
         header = fh.readline().rstrip("\n").split("\t")
-    assert header == ["name", "synonyms", "smiles", "formula", "category"]
+    assert header == COLUMNS
     rows = compounds()
-    assert len(rows) >= 300
+    assert len(rows) >= 3000
     for r in rows:
         assert None not in r and all(v is not None for v in r.values()), f"wrong column count: {r}"
 
@@ -219,8 +246,75 @@ def test_synonym_lookup_examples():
     assert index["acetaminophen"] == "paracetamol"
     assert index["ethyl alcohol"] == "ethanol"
     assert index["epinephrine"] == "adrenaline"
-    assert index["dmso"] == "dimethyl sulfoxide"
     assert index["vitamin c"] == "ascorbic acid"
+    abbreviations = {a: r["name"] for r in compounds() for a in r["abbreviations"].split("|") if a}
+    assert abbreviations["DMSO"] == "dimethyl sulfoxide" and "dmso" not in index
+    assert abbreviations["ATP"] == "adenosine triphosphate" and abbreviations["cAMP"] == "cyclic amp"
+    assert "camp" not in index  # a word in lower case: only the case-sensitive abbreviation names cAMP
+    for name in ("quinine", "atenolol", "propranolol", "benzocaine", "sarcosine", "benzoin", "dazomet"):
+        assert name in index, name
+
+
+def test_compound_inchikeys_match_the_source():
+    """The independent check of every row: the InChIKey its source gives (PubChem's record, or OPSIN reading one
+    of the compound's names) is RDKit's InChIKey of the row's SMILES, stereo layer included."""
+    bad, without = [], []
+    for r in compounds():
+        if r["source"] not in SOURCES:
+            bad.append(f"{r['name']}: unknown source {r['source']!r}")
+        if not r["inchikey"]:
+            if r["source"] != "hand":
+                bad.append(f"{r['name']}: a {r['source']} row without its source's InChIKey")
+            without.append(r["name"])
+            continue
+        mol = Chem.MolFromSmiles(r["smiles"])
+        if mol is not None and Chem.MolToInchiKey(mol) != r["inchikey"]:
+            bad.append(f"{r['name']}: SMILES gives {Chem.MolToInchiKey(mol)}, the source says {r['inchikey']}")
+    assert not bad, "\n".join(bad)
+    assert len(without) <= MAX_HAND_ROWS_WITHOUT_KEY, without
+
+
+def test_compound_inchikeys_unique():
+    keys = Counter(r["inchikey"] for r in compounds() if r["inchikey"])
+    assert not [k for k, n in keys.items() if n > 1]
+
+
+def test_sources_are_documented():
+    text = (DATA / "SOURCES.md").read_text(encoding="utf-8")
+    for tag in SOURCES:
+        assert f"`{tag}`" in text, tag
+
+
+def test_compound_names_fit_prose():
+    """Names, synonyms and abbreviations are matched inside free English: none is a common word, a functional
+    group, a registry code or carries a brand mark; abbreviations are apart and matched case-sensitively."""
+    group_keys = {k for g in groups() for k in [g["name"]] + [s for s in g["synonyms"].split("|") if s]}
+    names = {k for r in compounds() for k in [r["name"]] + [s for s in r["synonyms"].split("|") if s]}
+    bad = []
+    seen: dict[str, str] = {}
+    for r in compounds():
+        synonyms = [s for s in r["synonyms"].split("|") if s]
+        hand = r["source"].startswith("hand")
+        for key in [r["name"], *synonyms]:
+            if key in STOP_WORDS:
+                bad.append(f"{r['name']}: {key!r} is an ordinary word")
+            if key in group_keys and GROUP_NAMES_ALLOWED.get(key) != r["name"]:
+                bad.append(f"{r['name']}: {key!r} names a functional group")
+            if len(key) > 120:
+                bad.append(f"{r['name']}: {key!r} is longer than 120 characters")
+            if not hand and (len(key) < 3 or not SYNONYM_CHARS.match(key) or REGISTRY_CODE.search(key)):
+                bad.append(f"{r['name']}: {key!r} is too short, a code or has odd characters")
+        if not hand and len(synonyms) > 8:
+            bad.append(f"{r['name']}: {len(synonyms)} synonyms, at most 8")
+        for a in [a for a in r["abbreviations"].split("|") if a]:
+            if not ABBREVIATION.match(a) or len(a) < 3 or a == a.lower():
+                bad.append(f"{r['name']}: abbreviation {a!r} is not written as one")
+            if a.lower() in names or a.lower() in group_keys:
+                bad.append(f"{r['name']}: abbreviation {a!r} is also a lower-case name")
+            if a in seen:
+                bad.append(f"abbreviation {a!r} used by both {seen[a]!r} and {r['name']!r}")
+            seen[a] = r["name"]
+    assert not bad, "\n".join(bad)
 
 
 # CIP labels of every stereocentre (atoms, in SMILES order) followed by every stereo double bond (E/Z,
@@ -589,3 +683,22 @@ def test_groups_on_table_compounds():
     assert present("vanillin") >= {"aldehyde", "ether", "hydroxyl", "phenolic hydroxyl"}
     assert present("nicotine") >= {"tertiary amine", "amine", "aromatic ring"}
     assert "secondary amine" not in present("nicotine")
+
+
+def test_a_stereo_name_names_a_structure_with_its_stereo():
+    """'L-glucose' or '(R)-BINAP' on a structure without stereo would draw, and certify, the wrong molecule:
+    a name that states a configuration must be on a SMILES that has one. A racemic name ('DL-alanine') may
+    name the stereo-free structure only when it has at most one stereocentre."""
+    racemic = re.compile(r"^(?:dl|rac|\(±\)|±|\(\+/-\))\s?-", re.I)
+    stated = re.compile(r"^(?:[dl]|dl|rac|meso|\([+-]\)|[dl]\s?-\s?\([+-]\)|\(\d*[rsez](?:,\d*[rsez])*\)|cis|trans|"
+                        r"[rsez])\s?-|-[dl]-|\([+-]\)-", re.I)
+    bad = []
+    for r in compounds():
+        if any(c in r["smiles"] for c in "@/\\"):
+            continue
+        centres = len(Chem.FindMolChiralCenters(compound_mols()[r["name"]], includeUnassigned=True,
+                                                useLegacyImplementation=False))
+        for name in [r["name"], *filter(None, r["synonyms"].split("|"))]:
+            if stated.search(name) and not (racemic.match(name) and centres <= 1):
+                bad.append(f"{r['name']}: '{name}' states a configuration the SMILES {r['smiles']} lacks")
+    assert not bad, "\n".join(bad)

@@ -22,29 +22,18 @@ from typing import Iterable
 
 from ..tools import REGISTRY, StepSpec
 from ..tools.common.prose import ENUMERATOR
+from ..tools.common.prose import FILLER as PROSE_FILLER
 from ..types import Verdict
 
-FILLER = frozenset("""
-a an the and or but of in on at to for by with from into onto as than then so also too just now next
-this that these those it its it's their them they there here which what where when who how please
-i me my we our us you your can could would will should may might must need needs want like let lets
-is are be been being was were do does did done have has had get make makes made give gives show shows
-showing shown see draw drawn drawing depict display present produce create generate render sketch
-illustrate illustrating plot put use using used one some any each every all both only same new
-another other more again instead just simple simply nice neat clean clear clearly quick quickly
-properly correctly accurately exactly neatly fully complete completely full whole standard
-conventional conventions usual typical please thanks thank kindly help hey hi hello ok okay
-picture image figure diagram panel version copy view look looks looking like
-lecture lectures class classes lesson lessons slide slides talk seminar course students student
-exam exams test quiz homework worksheet handout notes paper report thesis poster textbook book
-answer key question questions problem part following given label labelled labeled
-publication journal article manuscript si supporting information supplementary appendix figures
-row rows own alone separately separate together compare comparing comparison contrast
-beside alongside side sides example examples e g i e eg ie etc
-""".split())
+FILLER = PROSE_FILLER  # the lexicon lives with the kinds (tools/common/prose.py): rules read it too
 # Numbers written as words are counts the rules read ('two holes'); they must be used like digits.
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-                "nine": 9, "ten": 10, "twelve": 12, "single": 1, "pair": 2, "double": 2}
+                "nine": 9, "ten": 10, "twelve": 12, "pair": 2}
+# A number that says where the request comes from, not what to draw: 'for my Year 12 class', 'lecture 3',
+# 'question 2b', 'chapter 4', 'page 17'.
+CONTEXT_NUMBER = re.compile(r"\b(?:year|grade|class|form|lecture|lesson|week|unit|chapter|section|question|q|"
+                            r"exercise|problem|page|p|slide|part|module|module|session|day|homework|hw|test|quiz|"
+                            r"exam|paper|level|ks|key\s+stage)\s*\d{1,3}[a-z]?\b", re.I)
 WORD = re.compile(r"[^\W\d_]+(?:'s)?|\d+(?:\.\d+)?", re.UNICODE)
 ENDINGS = ("'s", "s", "es", "ed", "d", "ing", "ly", "ies")
 
@@ -90,7 +79,7 @@ def account(request: str, evidence: Iterable[str], vocabulary: Iterable[str]) ->
     known = FILLER | set(vocabulary) | words
     left_words: list[str] = []
     left_numbers: list[str] = []
-    for t in tokens(ENUMERATOR.sub(" ", request)):  # '(a)', 'Slide 2:' number the request's parts
+    for t in tokens(CONTEXT_NUMBER.sub(" ", ENUMERATOR.sub(" ", request))):  # '(a)', 'Slide 2:' number the request's parts
         if t[0].isdigit():
             if float(t) not in numbers and t not in words:
                 left_numbers.append(t)

@@ -15,7 +15,7 @@ from typing import Any, Callable
 from pydantic import ValidationError
 
 from ..errors import IvluError, validation_problems
-from ..tools import RULES, Plan
+from ..tools import MAX_STEPS, RULES, Plan
 from ..tools.base import PlanContext, Rule, StepSpec
 from ..tools.common.prose import ABBREVIATION, ENUMERATOR, QUOTED
 from ..types import ArtifactRef
@@ -88,6 +88,10 @@ class SymbolicPlanner:
                 understood = [f"{s.kind} '{s.caption()}'" for s in steps]
                 raise self._not_understood(clause, understood)
             steps += planned
+            if len(steps) > MAX_STEPS:
+                raise IvluError(f"The request asks for more than {MAX_STEPS} panels (I had planned {len(steps)} "
+                                f"when I reached {clause[:60]!r}).", f"at most {MAX_STEPS} panels in one figure",
+                                "split the request into several runs")
             self._number(steps)  # reworks later in the request find their originals by id
         return Plan(reasoning="\n".join(ctx.reasoning), steps=steps, notes=ctx.notes, unhonoured=ctx.unhonoured)
 
@@ -127,7 +131,7 @@ class SymbolicPlanner:
             for n in (3, 2):
                 group = clauses[i:i + n]
                 if len(group) == n and any(r.owns_together(group) for r in joiners):
-                    out.append(". ".join(group))
+                    out.append("; ".join(group))
                     i += n
                     break
             else:

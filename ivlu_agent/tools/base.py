@@ -70,6 +70,9 @@ class StepSpec(BaseModel):
     # The field holding the store path of an image this kind changes ('' for none); a model planner offers
     # such a kind only when the request has images, and only those images.
     image_field: ClassVar[str] = ""
+    # Fields that say how to draw, never what (a depiction's sizes and line widths): their numbers account for
+    # no number of the request in plan.faithful ('double bond' is not the 2 of a line width).
+    style_fields: ClassVar[frozenset[str]] = frozenset()
     cli: ClassVar[CliCheck | None] = None  # how `ivlu verify` checks an image of this kind; None: not offered
     max_refinements: ClassVar[int] = 3
 
@@ -119,7 +122,7 @@ class StepSpec(BaseModel):
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
                 out.append(f"{value:g}")
 
-        walk(self.model_dump(mode="json", exclude={"id", "depends_on"}))
+        walk(self.model_dump(mode="json", exclude={"id", "depends_on", *self.style_fields}))
         return out
 
     def compounds_drawn(self) -> set[str]:

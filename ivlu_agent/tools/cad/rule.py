@@ -69,6 +69,13 @@ def take_base(w: Words, kind: str, noun: str, notes: Assumptions) -> dict:
             raise IvluError("The cube's side is missing.", "'a 30 mm cube' or 'a cube of side 30 mm'",
                             "give the side")
         return {"shape": "box", "length": side, "width": side, "height": side}
+    square = None if (triple or pair) else w.take(rf"({NUM})\s*(?:mm|cm)?\s*square\b")  # 'a 60 mm square plate'
+    if kind == "box" and square:
+        side = mm(square)
+        height = _named(w, "thickness|height", "thick|high|tall|deep")
+        if height is None:
+            raise _missing(noun, ["thickness"], {"length": side, "width": side}, "60 mm square plate 8 mm thick")
+        return {"shape": "box", "length": side, "width": side, "height": height}
     if kind == "box":
         length = mm(triple, 1) if triple else mm(pair, 1) if pair else _named(w, "length", "long")
         width = mm(triple, 2) if triple else mm(pair, 2) if pair else _named(w, "width", "wide")
@@ -183,7 +190,7 @@ def plan_feature(phrase: str, part: dict, notes: Assumptions) -> list[dict]:
             raise IvluError("The counterbore's diameter and depth are missing.",
                             "'counterbored 10 x 3 deep' (diameter x depth)", "give both")
         depth_m = w.take(rf"({NUM})\s*(?:mm)?\s*deep\b") or w.take(rf"\bdepth\s*({NUM})")
-        inset_m = w.take(rf"({NUM})\s*(?:mm)?\s*(?:in\s+)?from\s+the\s+(?:edges?|sides?|corners?)\b") or \
+        inset_m = w.take(rf"({NUM})\s*(?:mm)?\s*(?:in\s+)?from\s+(?:the|each|all|every)\s+(?:edges?|sides?|corners?)\b") or \
             w.take(rf"\b(?:inset|edge distance)\s*(?:of\s+)?({NUM})")
         corners = w.take(r"\b(?:at|in|on|near)\s+(?:the\s+|each\s+|all\s+)?(?:four\s+|4\s+)?corners?\b|"
                          r"\bone\s+(?:at|in)\s+each\s+corner\b")
@@ -302,13 +309,20 @@ def _no_leftovers(w: Words, phrase: str) -> None:
 
 
 SIZE_ONLY = re.compile(rf"^\s*(?:an?\s+)?{NUM}\s*(?:mm|cm)?\s*(?:long|wide|deep|high|tall)\s*$")
+# Where the features just named go: '…, 10 mm in from each edge', '…, 40 mm apart', '…, evenly spaced'.
+PLACEMENT_ONLY = re.compile(rf"^\s*(?:each\s+|all\s+)?(?:{NUM}\s*(?:mm)?\s*(?:in\s+)?from\s+(?:the|each|all|every)\s+"
+                            rf"(?:edges?|sides?|corners?)|{NUM}\s*(?:mm)?\s*apart|(?:evenly|equally)\s+spaced|"
+                            rf"in\s+a\s+(?:row|line)|on\s+{NUM}\s*(?:mm)?\s*centres?)\s*$")
 
 
 def _feature_phrases(phrases: list[str]) -> list[str]:
-    """'a 60 mm long, 10 mm wide slot': a bare size just before a feature belongs to that feature."""
+    """'a 60 mm long, 10 mm wide slot': a bare size just before a feature belongs to that feature, and a
+    placement just after one ('four holes at the corners, 10 mm in from each edge') to that feature."""
     out: list[str] = []
     for phrase in phrases:
         if out and SIZE_ONLY.match(out[-1]) and FEATURE_RE.search(phrase):
+            out[-1] = out[-1] + " " + phrase
+        elif out and PLACEMENT_ONLY.match(phrase) and FEATURE_RE.search(out[-1]):
             out[-1] = out[-1] + " " + phrase
         else:
             out.append(phrase)

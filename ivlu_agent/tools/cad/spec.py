@@ -307,6 +307,21 @@ class CadSpec(StepSpec):
                 out.append(f"{2 * math.hypot(u, v):g}")
                 for u2, v2 in points[i + 1:]:
                     out += [f"{abs(u - u2):g}", f"{abs(v - v2):g}", f"{math.hypot(u - u2, v - v2):g}"]
+        part = self.part.model_dump()
+        length, width = part.get("length"), part.get("width")
+        if length and width:  # '10 mm in from each edge': a feature's distance from the edges of a box's top
+            for u, v in by_face.get("top", []):
+                out += [f"{round(length / 2 - abs(u), 6):g}", f"{round(width / 2 - abs(v), 6):g}"]
+        for key in ("diameter", "outer_diameter", "inner_diameter"):  # 'radius 50' is a 100 mm diameter
+            if part.get(key):
+                out.append(f"{part[key] / 2:g}")
+        for f in self.features:
+            if getattr(f, "diameter", None):
+                out.append(f"{f.diameter / 2:g}")
+        if part.get("points"):  # a regular prism's size across flats: twice the distance of its edges' midpoints
+            pts = part["points"]
+            mids = [math.hypot((a[0] + b[0]) / 2, (a[1] + b[1]) / 2) for a, b in zip(pts, pts[1:] + pts[:1])]
+            out.append(f"{round(2 * min(mids), 3):g}")
         return out
 
     def render_timeout_s(self) -> float:

@@ -15,7 +15,7 @@ NUM = r"-?(?:\d+(?:\.\d+)?(?:e[+-]?\d+)?|\.\d+)"
 
 PARTS = [
     ("l_bracket", r"\bl[\s-]?brackets?\b|\bangle brackets?\b|\bbrackets?\b"),
-    ("tube", r"\b(?:tubes?|pipes?|sleeves?|bushings?|spacers?|washers?|rings?|annul(?:us|i))\b"),
+    ("tube", r"\b(?:tubes?|pipes?|sleeves?|bushings?|spacers?|washers?|annul(?:us|i))\b"),
     ("hex", r"\bhex(?:agon(?:al)?)?(?:\s+(?:prism|bar|nut|block))?\b"),
     ("cylinder", r"\b(?:cylinders?|rods?|discs?|disks?|pucks?|shafts?|round bar)\b"),
     ("box", r"\b(?:plates?|blocks?|box(?:es)?|slabs?|cuboids?|cubes?|bars?|bricks?)\b"),
@@ -54,7 +54,7 @@ rounded rounds chamfer chamfers chamfered bevelled beveled apart spaced between 
 are be as has
 y z degrees degree solid rectangular square elevation elevations down along
 row line evenly equally inset distance drilled centered center
-inch inches washer washers ring rings annulus
+inch inches washer washers annulus
 cube cubes side sides edge size
 """
 
@@ -78,12 +78,20 @@ def number(token: str, what: str) -> float:
     return value
 
 
-INCHES = re.compile(rf"({NUM})\s*(?:inches|inch|in\.|\"|″)(?=\s|$|,|;|\.)")
+_INCH = r"(?:inches|inch|in\.|\"|″|in(?=\s+(?:od|id|long|wide|thick|high|tall|deep|diameter|dia|outside|inside|outer|inner|across)\b))"
+INCHES = re.compile(rf"({NUM})\s*{_INCH}(?=\s|$|,|;|\.)")
+INCH_CHAIN = re.compile(rf"({NUM})\s*(?:x|by|×)\s*({NUM})(?:\s*(?:x|by|×)\s*({NUM}))?\s*{_INCH}(?=\s|$|,|;|\.)")
+
+
+def _to_mm(m: re.Match) -> str:
+    return " x ".join(f"{float(v) * 25.4:g} mm" for v in m.groups() if v)
 
 
 def inches_written(text: str) -> list[str]:
-    """The sizes a request gives in inches ('3 inches'), as written, for the part's title."""
-    return [f"{m.group(1)}" for m in INCHES.finditer(f" {text.lower()} ")]
+    """The sizes a request gives in inches ('3 x 2 x 1 inch', '0.5 inch'), as written, for the part's title."""
+    t = f" {text.lower()} "
+    out = [v for m in INCH_CHAIN.finditer(t) for v in m.groups() if v]
+    return out + [m.group(1) for m in INCHES.finditer(INCH_CHAIN.sub(" ", t))]
 
 
 def normalise(text: str) -> str:
@@ -102,7 +110,8 @@ def normalise(text: str) -> str:
     t = re.sub(r"\bby\b(?=\s*-?\d)", " x ", t)
     t = re.sub(r"\br(?=\d)", " radius ", t)
     t = re.sub(r"(\d)(cm)\b", r"\1 \2", t)
-    t = INCHES.sub(lambda m: f"{float(m.group(1)) * 25.4:g} mm", t)  # drawings are in mm; the title keeps inches
+    t = INCH_CHAIN.sub(_to_mm, t)  # drawings are in mm; the part's title keeps the inches
+    t = INCHES.sub(lambda m: f"{float(m.group(1)) * 25.4:g} mm", t)
     t = re.sub(r"\bcentres?\b|\bcenters?\b", " centre ", t)
     return re.sub(r"[ \t]+", " ", t)
 

@@ -8,7 +8,6 @@ crash on hostile input; the table lookups themselves are plain text and safe in-
 from __future__ import annotations
 
 import csv
-import difflib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -93,7 +92,12 @@ def lookup_compound(name: str) -> Compound:
     table = compounds()
     if key in table:
         return table[key]
-    close = difflib.get_close_matches(key, list(table), n=5, cutoff=0.6)
+    if name.strip() in abbreviations():  # 'DMSO', as written
+        return abbreviations()[name.strip()]
+    from rapidfuzz import fuzz, process
+
+    close = list(dict.fromkeys(table[k].name for k, _, _ in
+                               process.extract(key, list(table), scorer=fuzz.ratio, score_cutoff=80, limit=8)))[:5]
     raise IvluError(
         f"Unknown compound name {name!r}.",
         f"one of the {len({c.name for c in table.values()})} compounds in the bundled table, or a SMILES string",

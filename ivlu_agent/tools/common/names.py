@@ -1,11 +1,13 @@
 
 import re
 from functools import lru_cache
+from typing import Any
 
 from ...errors import IvluError
 from . import chem
 from .chem import compounds, groups
 from .colors import NAMED as COLOR_NAMES
+from .prose import FILLER as PROSE_FILLER
 
 ARROWS = re.compile(r"\s*(?:->|→|=>|⟶|⇌|⇄|<=>|<->|⟷)(?:\[(?P<cond>[^\]]{0,80})\])?\s*")
 
@@ -17,7 +19,7 @@ render make give me display create generate side next each all every both struct
 molecules compound compounds formula formulas scheme reaction reactions group groups highlight highlighted
 highlighting highlights label labelled labeled labels labelling labeling mark marked colour color coloured
 colored them it this that these those is are be 2d 2-d picture figure image diagram panel panels
-chemical skeletal well only red blue green orange purple yellow pink cyan teal brown grey gray magenta lime
+chemical skeletal well only
 what which where plus using use emphasise emphasize outline circle atoms atom bonds bond same again instead
 clearly indicate indicates indicating indicated identify identifying showing shown displayed display complete full
 functional circling circled marking colouring coloring emphasising emphasizing
@@ -136,7 +138,12 @@ def ion_smiles(token: str) -> str | None:
 # or a colour named right after the group. A group word inside a class name ('the amino acids glycine
 # and alanine', 'nitro compounds') describes the molecules and highlights nothing.
 HIGHLIGHT_DIRECTIVE = re.compile(
-    r"\b(?:highlight|colou?r|mark|label|circle|emphasi[sz]e|indicat|shade|identify|point(?:ing)?\s+out)\w*", re.I)
+    r"\b(?:highlight|colou?r|mark|label|circle|emphasi[sz]e|indicat|shade|identify|point(?:ing)?\s+out)\w*|"
+    r"\bshow(?:s|ing)?\s+(?:the\s+|its\s+|all\s+)?(?=[\w-]+(?:\s+[\w-]+)?\s+groups?\b)", re.I)  # 'show the aldehyde group in'
+
+# A compound named as a part of another ('the indole ring of serotonin', 'its benzene ring'): a substructure,
+# never a molecule of its own.
+PART_OF = re.compile(r"\s+(?:rings?|moiet(?:y|ies)|core|nucleus|scaffold|skeleton|unit|system|fragment|residue)\b", re.I)
 
 
 def find_groups(text: str) -> tuple[list[str], dict[str, str], str]:
@@ -161,7 +168,8 @@ def find_groups(text: str) -> tuple[list[str], dict[str, str], str]:
                                                                      text[:m.start()]):
             continue  # 'draw a benzene ring' asks for benzene; 'the benzene ring in aspirin' is a group
         name = table[key].name
-        color = re.match(r"\s*(?:in|as|to|with)?\s*(\w+)", text[m.end():m.end() + 30].lower())
+        color = re.match(r"\s*(?:(?:highlighted|colou?red|shown|marked|drawn|shaded|circled|emphasi[sz]ed)\s+)?"
+                         r"(?:in|as|to|with)?\s*(\w+)", text[m.end():m.end() + 40].lower())
         if color and color.group(1) in COLOR_NAMES:
             colors[name] = color.group(1)
         if asked or name in colors:
@@ -249,6 +257,9 @@ def molecule_spans(text: str, systematic: dict[str, str] | None = None) -> list[
     for span in sorted(found, key=lambda f: f[0] - f[1]):  # the longest name wins: 'dimethyl ether', not 'ether'
         if not any(s < span[1] and span[0] < e for s, e, _, _ in spans):
             spans.append(span)
+    parts = [sp for sp in spans if PART_OF.match(text, sp[1])]
+    if parts and len(parts) < len(spans):  # 'serotonin … the indole ring': indole is part of serotonin
+        spans = [sp for sp in spans if sp not in parts]
     for m in re.finditer(r"\S+", text):
         token = balanced(m.group().strip(",;:.!?'\""))
         start = m.start() + m.group().index(token) if token else m.start()
@@ -305,6 +316,14 @@ STRONG_SYSTEMATIC = re.compile(r"\d[\d,]*-[a-z]|[a-z]-\d|^\([A-Za-z0-9,+-]{1,12}
                                r"pyridine|toluene|acid|ester|amide|amine|ol|one|al)\b", re.I)
 SYSTEMATIC_WORD = re.compile(STRONG_SYSTEMATIC.pattern + r"|(?:oic|ine|ol|one|ide|ate|ane|ene|yne|ose|al|yl|ium|ite|"
                              r"yde)$", re.I)
+# A word with only a chemical ending ('-al', '-ate', '-ine') goes to OPSIN only when it also has a chemical stem:
+# 'hexanal' does, 'conventional' does not (each OPSIN call starts a JVM, so prose words must not trigger one).
+CHEM_STEM = re.compile(r"meth|eth|prop|but|pent|hex|hept|oct|non|dec|cycl|benz|phen|tolu|xyl|anil|pyr|fur|thi|"
+                       r"oxy|oxo|hydr|amin|amid|imid|chlor|brom|fluor|iod|nitr|sulf|sulph|phos|acet|form|carb|"
+                       r"glyc|ure|ket|ald|ester|anhydr|azo|azi|indol|quinol|purin|pyrimid|sacchar|ribo|gluc|fruct",
+                       re.I)
+
+
 # Words that end a two-word name ('ethanoic acid', 'methyl propanoate'), and that start one.
 NAME_TAILS = {"acid", "anhydride", "chloride", "bromide", "iodide", "fluoride", "oxide", "hydroxide", "ester",
               "ether", "alcohol", "aldehyde", "ketone", "amide", "nitrile", "cation", "anion", "salt"}
@@ -321,7 +340,10 @@ def systematic_candidates(text: str, unknown: list[str]) -> list[str]:
     out: list[str] = []
     for i, token in enumerate(tokens):
         bare = token.strip("()").lower()
-        if not token or not (bare in wanted or token.lower() in wanted) or not SYSTEMATIC_WORD.search(token):
+        if not token or bare in PROSE_FILLER or not (bare in wanted or token.lower() in wanted) \
+                or not SYSTEMATIC_WORD.search(token) \
+                or not (STRONG_SYSTEMATIC.search(token)
+                        or (CHEM_STEM.search(token) and _english_count(bare) < 50)):  # not 'appropriate'
             continue
         before = tokens[i - 1] if i and tokens[i - 1].lower() in NAME_HEADS else ""
         after = tokens[i + 1] if i + 1 < len(tokens) and tokens[i + 1].lower() in NAME_TAILS else ""
@@ -340,10 +362,29 @@ def close_names(word: str, limit: int = 5) -> list[str]:
 
     key = word.lower()
     table = compounds()
-    if len(key) < 5 or any(len(name) >= 5 and name in key and len(key) - len(name) >= 3 for name in _single_word_names()):
+    if len(key) < 5 or key in PROSE_FILLER or _english_count(key) >= 50:
+        return []  # an English word ('final', 'natural') is no misspelt compound, whatever it looks like
+    hits = process.extract(key, _all_names(), scorer=fuzz.ratio, score_cutoff=85, limit=limit * 3)
+    if not hits or any(len(name) >= 5 and name in key and len(key) - len(name) >= 3 for name in _single_word_names()):
         return []
-    hits = process.extract(key, list(table), scorer=fuzz.ratio, score_cutoff=85, limit=limit * 3)
     return list(dict.fromkeys(table[name].name for name, _, _ in hits))[:limit]
+
+
+@lru_cache(maxsize=1)
+def _english() -> Any:
+    from spellchecker import SpellChecker  # pyspellchecker: an English word-frequency list (MIT)
+
+    return SpellChecker(language="en", distance=1).word_frequency
+
+
+def _english_count(word: str) -> int:
+    """How often `word` occurs in pyspellchecker's English corpus (0: not an English word)."""
+    return int(_english()[word])
+
+
+@lru_cache(maxsize=1)
+def _all_names() -> list[str]:
+    return list(compounds())
 
 
 @lru_cache(maxsize=1)
@@ -355,7 +396,7 @@ def reject_unknown_compounds(unknown: list[str], understood: list[str]) -> None:
     """A word that reads as a misspelt compound name ('cafeine') stops the request with 'did you mean'. Any
     other unknown word does not: the plan goes on, and plan.faithful names the word as not understood, so
     'caffeine and unobtainium' draws caffeine and ends unverified."""
-    for word in unknown:
+    for word in dict.fromkeys(unknown):
         close = close_names(word)
         if close:
             got = f" I understood: {', '.join(understood)}." if understood else ""

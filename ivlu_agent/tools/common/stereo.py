@@ -57,9 +57,9 @@ def with_prefix(prefix: str, smiles: str, named: str = "") -> str | None:
     picked = []
     for iso in isomers:
         Chem.AssignStereochemistry(iso, cleanIt=True, force=True)
-        centres = [label for _, label in Chem.FindMolChiralCenters(iso, useLegacyImplementation=False)]
         bonds = [{Chem.BondStereo.STEREOE: "e", Chem.BondStereo.STEREOZ: "z"}.get(b.GetStereo())
-                 for b in iso.GetBonds() if b.GetBondType() == Chem.BondType.DOUBLE]
+                 for b in iso.GetBonds() if b.GetBondType() == Chem.BondType.DOUBLE]  # before the centres:
+        centres = [label for _, label in Chem.FindMolChiralCenters(iso, useLegacyImplementation=False)]  # resets E/Z
         bonds = [b for b in bonds if b]
         smi = Chem.MolToSmiles(iso)
         if p in ("meso", "rac", "dl"):

@@ -12,9 +12,22 @@ from pydantic import ValidationError
 
 from ...errors import IvluError, validation_problems
 from ..base import BadRequest, PlanContext, owns_whole
+from .relations import (
+    AFTER_TREE,
+    COMPLETE_GRAPH,
+    HIERARCHY_WORDS,
+    INSERT_FIRST,
+    OTHER_KINDS,
+    REPORTS,
+    TOP,
+    _too_big,
+    arrow_chain,
+    chain_spec,
+    cycle_items,
+    cycle_spec,
+    hierarchy_spec,
+)
 from .spec import (
-    MAX_EDGES,
-    MAX_NODES,
     PLAIN_TEXT,
     DiagramLayout,
     DiagramSpec,
@@ -31,6 +44,8 @@ from .words import (
     NodeNames,
     algorithms,
     clean_name,
+    nested_tree,
+    orient_tree,
     parse_edges,
     shape_of,
     split_items,
@@ -67,59 +82,7 @@ FAMILY = re.compile(
 SUBSCRIPT = re.compile(r"\b[KCPWS]_?\{[\d,\s]*\}")  # K_{3,3}: the only braces a request may hold
 BST_PREFIX = re.compile(r"\s*(?:please\s+)?(?:(?:draw|make|show|create|give\s+me|render|build|construct)\s+)?"
                         r"(?:(?:a|an|the)\s+)?(?:(?:balanced|unbalanced|small|simple)\s+)?", re.IGNORECASE)
-# 'Insert 8, 3, 10, 1 (in this order) into an empty binary search tree (and draw the resulting tree)'
-INSERT_FIRST = re.compile(r"^\s*(?:please\s+)?(?:insert|add|put)\s+(?:the\s+)?(?:keys?\s+|values?\s+|numbers?\s+)?"
-                          r"(?P<keys>[-−]?\d+(?:\s*(?:,|and)\s*[-−]?\d+)*)\s*,?\s*(?:(?:in\s+)?(?:this|that|the\s+given)"
-                          r"\s+order\s*,?\s*)?(?:(?:in)?to|in)\s+(?:an?\s+|the\s+)?(?:(?:empty|initially\s+empty|new)\s+)?$",
-                          re.I)
-AFTER_TREE = re.compile(r"^\s*,?\s*(?:and\s+)?(?:then\s+)?(?:draw|show|sketch)\s+(?:the\s+)?(?:resulting|final|"
-                        r"finished)\s+(?:tree|bst)\s*\.?\s*$", re.I)
-# Hierarchies written as relations: 'an org chart: CEO at the top, CTO and CFO report to the CEO'.
-HIERARCHY_WORDS = re.compile(r"\b(?:org(?:ani[sz]ation(?:al)?)?\s*charts?|hierarch(?:y|ies))\b", re.I)
-REPORTS = re.compile(r"^(?P<kids>.+?)\s+(?:reports?|answers?)\s+to\s+(?:the\s+)?(?P<boss>.+)$|"
-                     r"^(?P<boss2>.+?)\s+(?:manages|supervises|leads|is\s+(?:the\s+)?(?:boss|manager|head|parent)"
-                     r"\s+of)\s+(?:the\s+)?(?P<kids2>.+)$|"
-                     r"^(?P<kids3>.+?)\s+(?:(?:is|are)\s+)?(?:under|below|beneath)\s+(?:the\s+)?(?P<boss3>.+)$", re.I)
-TOP = re.compile(r"^(?:the\s+)?(?P<n>.+?)\s+(?:is\s+)?(?:at\s+the\s+top|on\s+top|at\s+the\s+root|is\s+the\s+root)$",
-                 re.I)
-OTHER_KINDS = re.compile(r"\b(?:draw|plot|chart|graph|molecule|structure|equation|formula|poster|slide|view|"
-                         r"reaction)\b", re.I)
-
-
-NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
-
-
-def _members(phrase: str) -> list[str]:
-    """'the CTO' -> ['CTO']; 'two engineers' -> ['Engineer 1', 'Engineer 2']."""
-    phrase = re.sub(r"^(?:the|a|an)\s+", "", clean_name(phrase), flags=re.I)
-    m = re.match(r"^(?P<n>\d|two|three|four|five|six)\s+(?P<what>\w[\w\s-]*?)s?$", phrase, re.I)
-    if not m:
-        return [phrase] if phrase else []
-    n = int(NUMBER_WORDS.get(m.group("n").lower(), m.group("n")))
-    what = m.group("what").strip()
-    return [f"{what[:1].upper()}{what[1:]} {i}" for i in range(1, n + 1)]
-
-
-def arrow_chain(text: str) -> bool:
-    """'food chain: grass → rabbit → fox': a chain of named things joined by arrows, none of them a compound
-    (a chain of compounds is a reaction scheme)."""
-    from ..common.names import molecule_spans
-
-    body = text.split(":", 1)[1] if ":" in text.split("->")[0].split("→")[0] else text
-    if len(re.findall(r"->|→|⟶", body)) < 1 or re.search(r"\+|⇌|<=>", body):
-        return False
-    items = [i.strip(" .") for i in re.split(r"\s*(?:->|→|⟶)\s*", body)]
-    return len(items) >= 2 and all(items) and all(len(i.split()) <= 5 for i in items) \
-        and not molecule_spans(body)
-
-
 KEYS_LEAD = re.compile(r"\b(?:keys?|values?|numbers?|elements?|items?)\b", re.IGNORECASE)
-
-
-def _too_big(n_nodes: int, n_edges: int) -> None:
-    if n_nodes > MAX_NODES or n_edges > MAX_EDGES:
-        raise BadRequest(f"The diagram has {n_nodes} nodes and {n_edges} edges.",
-                        f"at most {MAX_NODES} nodes and {MAX_EDGES} edges", "split it into several diagrams")
 
 
 
@@ -156,13 +119,17 @@ class DiagramRule:
 
     def claims(self, clause: str) -> bool:
         return bool(DIAGRAM_WORDS.search(PLOT_PHRASES.sub(" ", clause)) or HIERARCHY_WORDS.search(clause)
-                    or arrow_chain(clause))
+                    or arrow_chain(clause) or COMPLETE_GRAPH.search(clause) or cycle_items(clause))
 
     def owns_together(self, clauses: list[str]) -> bool:
         """A flowchart's steps run on past a clause break ('…, print odd, then end'): the later clauses
         are short steps that name no other kind of figure."""
-        return bool(FLOW_WORDS.search(clauses[0]) and ("," in clauses[0] or ":" in clauses[0])
-                    and all(len(c.split()) <= 6 and not OTHER_KINDS.search(c) for c in clauses[1:]))
+        steps = bool(FLOW_WORDS.search(clauses[0]) and ("," in clauses[0] or ":" in clauses[0])
+                     and all(len(c.split()) <= 6 and not OTHER_KINDS.search(c) for c in clauses[1:]))
+        # '…tree: root Animals with children Mammals and Birds; Mammals has Dog and Cat': relations run on
+        relations = bool((HIERARCHY_WORDS.search(clauses[0]) or re.search(r"\btrees?\b", clauses[0], re.I))
+                         and all(REPORTS.match(c.strip()) and not OTHER_KINDS.search(c) for c in clauses[1:]))
+        return steps or relations
 
     def owns(self, text: str) -> bool:
         """True when the whole text reads as one diagram request (e.g. a list with commas)."""
@@ -198,8 +165,10 @@ class DiagramRule:
             raise BadRequest(f"An empty diagram was requested ({text!r}): there is nothing to draw.",
                             "at least one node, e.g. 'graph A-B, B-C' or 'BST with keys 5, 3, 8'",
                             "name the nodes or edges to draw")
-        if HIERARCHY_WORDS.search(text) or REPORTS.search(text):
-            return self.hierarchy(text)
+        if cycle_items(text) and not ARROW_TEXT.search(text):
+            return cycle_spec(text)
+        if HIERARCHY_WORDS.search(text) or (REPORTS.search(text) and not DIAGRAM_WORDS.search(text)):
+            return hierarchy_spec(text)
         if STATE_WORDS.search(text):
             return self.state_machine(text)
         if BST_WORDS.search(text):
@@ -209,7 +178,7 @@ class DiagramRule:
         if re.search(r"\btrees?\b", text, re.IGNORECASE):
             return self.tree(text)
         if not DIAGRAM_WORDS.search(text) and arrow_chain(text):
-            return self.chain(text)
+            return chain_spec(text)
         return self.graph(text)
 
     # -- kinds -------------------------------------------------------------------------------------
@@ -234,7 +203,7 @@ class DiagramRule:
                             "integer keys, e.g. 50, 30, 70, 20", "round the keys")
         leftover = re.sub(r"[-−]?\d+|,|;|\band\b|\bthen\b|\bin\b|\border\b|\binserted\b|\binsert(?:ing|ion)?\b|"
                           r"\bthe\b|\bof\b|\bwith\b|\bare\b|:|\.", " ", body, flags=re.IGNORECASE).split()
-        if leftover:
+        if len(leftover) > 8 or (leftover and not re.search(r"\d", body)):  # 'you get by inserting 50, 30': words
             raise IvluError(f"Cannot read {' '.join(leftover)!r} as BST keys.", "integer keys in insertion order",
                             "list the keys, e.g. 'binary search tree with keys 50, 30, 70, 20'")
         keys = [int(k.replace("−", "-")) for k in re.findall(r"[-−]?\d+", body)]
@@ -276,6 +245,9 @@ class DiagramRule:
             return self.custom_flowchart(steps_as_arrows(listed), counts, subject)
         if not ARROW_TEXT.search(body) and (len(split_items(body)) >= 3 or "?" in body):  # 'start, read n, …'
             return self.custom_flowchart(steps_as_arrows(body), counts)
+        if ARROW_TEXT.search(body) and re.search(r"\b(?:if|otherwise|else)\b", listed, re.I) \
+                and not re.search(r"-\s*(?:yes|no)\s*->", listed, re.I):  # 'validate → if valid, save; otherwise …'
+            return self.custom_flowchart(steps_as_arrows(listed), counts, subject)
         if ARROW_TEXT.search(body):
             return self.custom_flowchart(listed, counts, subject)
         name = re.sub(r"^(?:of|for|showing|the)\s+|\s+(?:algorithm|method|procedure)$", "",
@@ -338,9 +310,11 @@ class DiagramRule:
                 raise IvluError(f"Cannot read {'; '.join(rest)!r} as tree edges.",
                                 "parent -> child edges or nested names: 'tree A(B(D, E), C)'", "rewrite the edges")
             pairs = [(a, b, label) for a, b, label, _ in edges]
-            pairs = self._orient(pairs) if all(k == "u" for *_, k in edges) else pairs
+            pairs = orient_tree(pairs) if all(k == "u" for *_, k in edges) else pairs
         else:
-            pairs = self._nested(body)
+            pairs = nested_tree(body)
+        if not pairs and any(TOP.match(i) or REPORTS.match(i) for i in split_items(body)):
+            return hierarchy_spec(text)  # 'root Animals with children Mammals and Birds; Mammals has Dog and Cat'
         if not pairs:
             raise IvluError(f"No tree structure in {text!r}.", "edges 'A -> B, A -> C' or nested 'A(B, C)'",
                             "list the parent–child pairs")
@@ -360,58 +334,6 @@ class DiagramRule:
                            expect=Expect(tree=True, node_count=len(names), edge_count=len(spec_edges)),
                            layout=DiagramLayout(arrowheads=False))
         return spec, f"Tree of {len(names)} nodes and {len(spec_edges)} edges; checks: one root, one parent each."
-
-    @staticmethod
-    def _orient(pairs: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
-        """Undirected tree edges → parent → child, rooted at the first node named."""
-        if not pairs:
-            return pairs
-        root = pairs[0][0]
-        adjacency: dict[str, list[tuple[str, str]]] = {}
-        for a, b, label in pairs:
-            adjacency.setdefault(a, []).append((b, label))
-            adjacency.setdefault(b, []).append((a, label))
-        seen, order, queue = {root}, [], [root]
-        while queue:
-            node = queue.pop(0)
-            for nxt, label in adjacency[node]:
-                if nxt not in seen:
-                    seen.add(nxt)
-                    order.append((node, nxt, label))
-                    queue.append(nxt)
-        if len(order) != len(pairs):  # a cycle or a second component: keep as given for the error
-            return pairs
-        return order
-
-    @staticmethod
-    def _nested(body: str) -> list[tuple[str, str, str]]:
-        """'A(B(D, E), C)' → [(A, B), (B, D), (B, E), (A, C)]."""
-        tokens = re.findall(r"[()]|,|[^(),]+", body)
-        pairs: list[tuple[str, str, str]] = []
-        stack: list[str] = []
-        last = ""
-        for tok in tokens:
-            if tok == "(":
-                if not last:
-                    raise IvluError(f"A '(' without a parent name in {body!r}.", "'A(B, C)'", "name the parent")
-                stack.append(last)
-            elif tok == ")":
-                if not stack:
-                    raise IvluError(f"Unbalanced ')' in {body!r}.", "'A(B(D, E), C)'", "balance the parentheses")
-                stack.pop()
-                last = ""
-            elif tok == ",":
-                last = ""
-            else:
-                name = clean_name(tok)
-                if not name:
-                    continue
-                if stack:
-                    pairs.append((stack[-1], name, ""))
-                last = name
-        if stack:
-            raise IvluError(f"Unbalanced '(' in {body!r}.", "'A(B(D, E), C)'", "balance the parentheses")
-        return pairs
 
     def graph(self, text: str) -> tuple[DiagramSpec, str]:
         directed_words = bool(re.search(r"\b(directed|digraph)\b", text, re.IGNORECASE)) and not re.search(
@@ -455,64 +377,6 @@ class DiagramRule:
                            layout=DiagramLayout(engine="dot" if directed else "neato"))
         return spec, (f"{'Directed' if directed else 'Undirected'} graph of {len(names)} nodes and "
                       f"{len(spec_edges)} edges as listed; checks: nodes, edges, labels and counts.")
-
-    def chain(self, text: str) -> tuple[DiagramSpec, str]:
-        """'food chain: grass → rabbit → fox': a directed chain (a cycle when it comes back), titled by its
-        subject."""
-        counts, body = take_counts(text.strip(" ."))
-        subject, body = take_subject(body)
-        edges, rest = parse_edges(body)
-        if rest or not edges:
-            raise IvluError(f"Cannot read {'; '.join(rest) or body!r} as a chain.", "'grass → rabbit → fox'",
-                            "join every item to the next with an arrow")
-        ids = NodeNames()
-        spec_edges = ids.edges(edges, both_ways=True)
-        names = ids.labels
-        _too_big(len(names), len(spec_edges))
-        acyclic = find_cycle(list(names), [(e.source, e.target) for e in spec_edges]) is None
-        spec = DiagramSpec(diagram="graph", directed=True,
-                           nodes=[Node(id=i, label=n, shape="box") for i, n in names.items()], edges=spec_edges,
-                           title=subject or "Chain",
-                           expect=Expect(acyclic=acyclic, node_count=len(names), edge_count=len(spec_edges)),
-                           layout=DiagramLayout(engine="dot", rankdir="LR"))
-        return spec, (f"Chain of {len(names)} items and {len(spec_edges)} arrows as listed"
-                      + ("" if acyclic else ", the cycle kept") + "; checks: nodes, edges, labels and counts.")
-
-    def hierarchy(self, text: str) -> tuple[DiagramSpec, str]:
-        """'org chart: CEO at the top, CTO and CFO report to the CEO, two engineers report to the CTO': a
-        tree from relations ('report to', 'manages', 'under'); 'two engineers' are two nodes."""
-        body = re.sub(r"^.*?\b(?:org(?:ani[sz]ation(?:al)?)?\s*charts?|hierarch(?:y|ies)|trees?)\b\s*"
-                      r"(?:(?:of|for|showing)\s+[^:]{0,60})?:?\s*", "", text.strip(" ."), flags=re.I)
-        root, pairs = "", []
-        for item in split_items(body):
-            top, rel = TOP.match(item), REPORTS.match(item)
-            if top:
-                root = clean_name(top.group("n"))
-            elif rel:
-                kids = rel.group("kids") or rel.group("kids2") or rel.group("kids3")
-                boss = clean_name(rel.group("boss") or rel.group("boss2") or rel.group("boss3"))
-                for kid in re.split(r"\s*(?:,|\band\b)\s*", kids):
-                    pairs += [(boss, name) for name in _members(kid)]
-            else:
-                raise IvluError(f"Cannot read {item!r} as part of the hierarchy.",
-                                "'X at the top', 'A and B report to X', 'X manages C'",
-                                "write each relation as 'A reports to B'")
-        if not pairs:
-            raise IvluError(f"No relations in {text!r}.", "'A and B report to X'", "say who reports to whom")
-        ids = NodeNames()
-        if root:
-            ids.id(root)
-        spec_edges = ids.edges([(a, b, "", "d") for a, b in pairs])
-        names = ids.labels
-        _too_big(len(names), len(spec_edges))
-        if find_cycle(list(names), [(e.source, e.target) for e in spec_edges]):
-            raise BadRequest("The relations go round in a circle, so they form no hierarchy.",
-                             "each person under one other, with one at the top", "check who reports to whom")
-        spec = DiagramSpec(diagram="tree", nodes=[Node(id=i, label=n, shape="box") for i, n in names.items()],
-                           edges=spec_edges, title="Hierarchy",
-                           expect=Expect(tree=True, node_count=len(names), edge_count=len(spec_edges)),
-                           layout=DiagramLayout(arrowheads=False))
-        return spec, f"Hierarchy of {len(names)} nodes from the relations; checks: one root, one parent each."
 
     def family(self, m: re.Match, directed: bool, counts: dict) -> tuple[DiagramSpec, str]:
         if m.group("kmn"):

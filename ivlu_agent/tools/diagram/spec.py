@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -129,6 +129,7 @@ class DiagramSpec(StepSpec):
     expect: Expect = Field(default_factory=Expect)
     layout: DiagramLayout = Field(default_factory=DiagramLayout)
 
+    style_fields: ClassVar[frozenset[str]] = frozenset({"layout"})
     renderer = "ivlu_agent.tools.diagram.render:render_diagram"
     verifier = "ivlu_agent.tools.diagram.verify:verify_diagram"
     pixel_check = "ivlu_agent.tools.diagram.verify:check_pixels"

@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 
+from ...errors import IvluError
 from ..base import BadRequest
 from .spec import Edge
 
@@ -206,6 +207,10 @@ NO = re.compile(r"^(?:otherwise|else|if\s+(?:no|not|false)|no|when\s+(?:no|false
                 r"(?P<x>.+)$", re.I)
 
 
+IF_THEN = re.compile(r"\bif\s+(?!yes\b|so\b|no\b|not\b|true\b|false\b|it\s+is\b)(?P<c>[^,;?]+?)(?:\s*,\s*|\s+then\s+)",
+                     re.I)
+
+
 def steps_as_arrows(text: str) -> str:
     """Steps in prose as an edge list. 'boil water, add tea bag, then wait 3 minutes' → 'boil water -> add tea
     bag -> wait 3 minutes'. A step that asks a question is a decision, and only the branches written after it
@@ -213,6 +218,8 @@ def steps_as_arrows(text: str) -> str:
     'is n even? -no-> print odd', and both branches go on to 'end'. A question with one branch written goes
     on to the next step by the other."""
     items = []
+    text = re.sub(r"\s*(?:->|→|⟶|=>)\s*", ", ", text)  # 'validate → if valid, save; otherwise show error → end'
+    text = IF_THEN.sub(lambda m: f"{m.group('c').strip()}? if yes ", text)  # 'if valid, save': a question, its yes
     for x in STEP_BREAK.split(text):
         for part in re.split(r"(?<=\?)\s+", x or ""):  # 'is n even? If yes …': the question ends a step
             if part.strip(" ."):
@@ -238,3 +245,54 @@ def steps_as_arrows(text: str) -> str:
         if item.endswith("?"):
             decision, previous = item, []
     return ", ".join(edges) if edges else " -> ".join(items)
+
+
+def orient_tree(pairs: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """Undirected tree edges → parent → child, rooted at the first node named."""
+    if not pairs:
+        return pairs
+    root = pairs[0][0]
+    adjacency: dict[str, list[tuple[str, str]]] = {}
+    for a, b, label in pairs:
+        adjacency.setdefault(a, []).append((b, label))
+        adjacency.setdefault(b, []).append((a, label))
+    seen, order, queue = {root}, [], [root]
+    while queue:
+        node = queue.pop(0)
+        for nxt, label in adjacency[node]:
+            if nxt not in seen:
+                seen.add(nxt)
+                order.append((node, nxt, label))
+                queue.append(nxt)
+    if len(order) != len(pairs):  # a cycle or a second component: keep as given for the error
+        return pairs
+    return order
+
+def nested_tree(body: str) -> list[tuple[str, str, str]]:
+    """'A(B(D, E), C)' → [(A, B), (B, D), (B, E), (A, C)]."""
+    tokens = re.findall(r"[()]|,|[^(),]+", body)
+    pairs: list[tuple[str, str, str]] = []
+    stack: list[str] = []
+    last = ""
+    for tok in tokens:
+        if tok == "(":
+            if not last:
+                raise IvluError(f"A '(' without a parent name in {body!r}.", "'A(B, C)'", "name the parent")
+            stack.append(last)
+        elif tok == ")":
+            if not stack:
+                raise IvluError(f"Unbalanced ')' in {body!r}.", "'A(B(D, E), C)'", "balance the parentheses")
+            stack.pop()
+            last = ""
+        elif tok == ",":
+            last = ""
+        else:
+            name = clean_name(tok)
+            if not name:
+                continue
+            if stack:
+                pairs.append((stack[-1], name, ""))
+            last = name
+    if stack:
+        raise IvluError(f"Unbalanced '(' in {body!r}.", "'A(B(D, E), C)'", "balance the parentheses")
+    return pairs

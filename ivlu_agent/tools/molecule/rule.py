@@ -19,6 +19,7 @@ from ..common.names import (
     reject_unknown_compounds,
     systematic_candidates,
 )
+from ..common.prose import FILLER as PROSE_FILLER
 from ..common.prose import QUOTED
 from .spec import MoleculeSpec
 
@@ -29,6 +30,12 @@ STEREO_PREFIX = re.compile(r"^(?:[LD]|[RS]|\([RS]\)|\([EZ]\)|cis|trans)-", re.I)
 ISOMER_SET = re.compile(r"\b(?:(?:cis|trans|e|z|r|s)\s*(?:and|&|/|or)\s*(?:cis|trans|e|z|r|s)\s+(?:isomers?|forms?)|"
                         r"(?:(?:both|two|all|the)\s+)*(?:geometric(?:al)?\s+isomers?|stereoisomers?|enantiomers?|"
                         r"optical\s+isomers?|cis[- /]trans\s+isomers?))\s+of\b", re.I)
+
+
+# One stereoisomer asked for by its descriptor: 'the R enantiomer of alanine', 'the trans isomer of but-2-ene',
+# 'the (Z)-form of …'. It is drawn alone (common/stereo.py picks it), never with its partners.
+SINGLE_ISOMER = re.compile(r"\b(?:the\s+)?\(?(?P<p>[RSEZDL]|cis|trans|meso)\)?[- ]?(?:isomer|enantiomer|form|"
+                           r"configuration|stereoisomer|version)\s+of\b", re.I)
 
 
 def unquoted(clause: str) -> str:
@@ -100,7 +107,10 @@ class MoleculeRule:
         clause = unquoted(clause)
         wanted, colors, rest = find_groups(clause)
         displayed, rest = displayed_formula(rest)
-        isomer_set = ISOMER_SET.search(rest)  # 'the cis and trans isomers of but-2-ene': one panel per isomer
+        single = SINGLE_ISOMER.search(rest)  # 'the R enantiomer of alanine': that one only
+        if single:
+            rest = rest[:single.start()] + " " * (single.end() - single.start()) + rest[single.end():]
+        isomer_set = None if single else ISOMER_SET.search(rest)  # 'the cis and trans isomers of but-2-ene'
         if isomer_set:
             rest = rest[:isomer_set.start()] + " " * (isomer_set.end() - isomer_set.start()) + rest[isomer_set.end():]
         label = bool(re.search(r"\blabel", clause, re.I))
@@ -123,6 +133,7 @@ class MoleculeRule:
         if not molecules:
             raise IvluError(f"No molecule named in {clause!r}.", "a compound name or a SMILES",
                             "name the compound, e.g. 'draw caffeine'")
+        unknown = [w for w in unknown if w.lower() not in colors.values() and w.lower() not in PROSE_FILLER]
         if unknown:
             ctx.notes.append("ignored words: " + ", ".join(unknown))
         steps, lines, seen = [], [], set()
@@ -147,6 +158,8 @@ class MoleculeRule:
             lines.append(f"- {shown}: {facts['formula']}" + (f"; highlight {counts}" if counts else ""))
         if isomer_set:
             steps = [iso for step in steps for iso in self._stereoisomers(step, isomer_set.group(), ctx)]
+        if single:
+            steps = [self._one_stereoisomer(step, single.group("p"), ctx) for step in steps]
         missing = [g for g in wanted if not any(g in s.highlight for s in steps)]
         if missing:
             raise IvluError(
@@ -156,6 +169,25 @@ class MoleculeRule:
                              + (f", highlighting {', '.join(wanted)}" if wanted else "")
                              + (" with labels" if label else "") + ":\n" + "\n".join(lines))
         return steps
+
+    @staticmethod
+    def _one_stereoisomer(step: MoleculeSpec, descriptor: str, ctx: PlanContext) -> MoleculeSpec:
+        """The stereoisomer of `step` that `descriptor` ('R', 'trans', 'D', 'meso') names; a clear error when
+        the structure has none such."""
+        base = STEREO_PREFIX.sub("", step.name or step.smiles)
+        named = next((n for n in (step.name,) if re.match(r"^[dl]-", n or "", re.I)), "")
+        smiles = ctx.call(STEREO + "with_prefix", descriptor, step.smiles, named)
+        if not smiles:
+            raise IvluError(f"{base} has no single {descriptor} stereoisomer to draw.",
+                            "a descriptor the structure has: R/S for one stereocentre, E/Z or cis/trans for one "
+                            "stereo double bond, D/L, meso", "check the descriptor, or ask for all its stereoisomers")
+        facts = ctx.describe(smiles)
+        label = descriptor if len(descriptor) > 1 else f"({descriptor.upper()})" if descriptor.upper() in "RSEZ" \
+            else descriptor.upper()
+        name = f"{label}-{base}"
+        ctx.reasoning.append(f"The {descriptor} stereoisomer of {base}: {facts['smiles']}")
+        return step.model_copy(update={"name": name, "smiles": facts["smiles"], "formula": facts["formula"],
+                                       "inchikey": facts["inchikey"], "title": name})
 
     @staticmethod
     def _stereoisomers(step: MoleculeSpec, asked: str, ctx: PlanContext) -> list[MoleculeSpec]:

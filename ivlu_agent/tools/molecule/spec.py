@@ -30,6 +30,7 @@ class MoleculeSpec(StepSpec):
     displayed: bool = Field(default=False, description="Draw every atom and bond (a displayed formula): "
                             "hydrogens are drawn, and refinement keeps them.")
 
+    style_fields: ClassVar[frozenset[str]] = frozenset({"depiction"})
     renderer = "ivlu_agent.tools.molecule.render:render_molecule"
     verifier = "ivlu_agent.tools.molecule.verify:verify_molecule"
     pixel_check = "ivlu_agent.tools.molecule.verify:check_pixels"

@@ -10,6 +10,8 @@ from pydantic import ValidationError
 from ...errors import IvluError, validation_problems
 from ..base import BadRequest, PlanContext, owns_whole
 from . import maths
+from .named import maths_only, named_function
+from .numbers import NUM, constant
 from .spec import MAX_ABS_X, MAX_SAMPLES, MIN_SPAN, Curve, PlotSpec, Series
 
 PLOT_WORDS = re.compile(
@@ -19,8 +21,6 @@ SKETCH = re.compile(r"\b(?:sketch|draw|graph)\s+(?:the\s+)?(?:function\s+|curve\
                     re.IGNORECASE)
 NOT_PLOTS = re.compile(r"\b(?:flow\s*-?\s*charts?|state\s+charts?|org(?:anisation|anization)?\s+charts?)\b",
                        re.IGNORECASE)
-NUM = (r"(?:[-+−]\s*)?(?:(?:\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+)(?:\s*\*?\s*(?:pi|π))?|pi|π)"
-       r"(?:\s*/\s*\d+)?")
 QUOTED = r"[\"“‘'](?P<q>[^\"”’']{1,80})[\"”’']"
 OPTION_END = r"(?=\s*(?:,|;|$|\bwith\b|\band\s+(?:x|y|a|the)\b|\btitled\b|\blabell?ed\b|\bfrom\b))"
 TITLE = re.compile(rf"\b(?:titled|entitled|with\s+(?:the\s+)?title|title)\s*:?\s*(?:{QUOTED}|(?P<w>[^,;]{{1,80}}?){OPTION_END})",
@@ -56,7 +56,7 @@ VALUE_FIRST = re.compile(rf"^\s*(?P<v>{NUM})\s*%?\s+(?:of\s+)?(?P<n>[A-Za-z][\w'
 # 'CO2 ppm: 2000 369, 2005 379, 2010 389': every item is an x and its value (a year and a reading).
 XY_ITEM = re.compile(rf"^\s*(?P<x>{NUM})\s*(?:[:=]\s*|\s+)(?P<y>{NUM})\s*$")
 CHART_WORDS = re.compile(
-    r"\b(?:please|draw|make|show|create|give me|a|an|the|plot|of|bar|column|line|pie|scatter|chart|charts|graph|"
+    r"\b(?:please|draw|make|show|create|give me|a(?!\s*[:=]?\s*[-−]?\d)|an|the|plot|of|bar|column|line|pie|scatter|chart|charts|graph|"
     r"graphs|histogram|values?|data|with|showing|for|points?|plotted|figure|panel|picture|image|containing)\b",
     re.IGNORECASE)
 # Words that put functions on axes without saying 'plot': 'sin x and cos x on the same axes'.
@@ -65,29 +65,16 @@ AXES = re.compile(r"\b(?:on|in)\s+(?:the\s+same|one|a\s+single|common|shared)\s+
 DEFINED = re.compile(r"(?:^|\s)(?P<dep>[A-Za-z]\w{0,3}|[A-Za-z]\s*\(\s*[a-z]\s*\))\s*=\s*(?=\S)")
 INEQUALITY_RANGE = re.compile(rf"(?:\b(?:for|on|over|with|where)\s+)?(?P<a>{NUM})\s*(?:≤|<=|<|⩽)\s*(?P<v>[a-z])\s*"
                               rf"(?:≤|<=|<|⩽)\s*(?P<b>{NUM})", re.I)
+# 'temperature (°C) against time (min)': the quantity on the y axis, then the one on the x axis.
+AGAINST = re.compile(r"^(?:(?:please\s+)?(?:plot|graph|draw|sketch|chart)\s+)?(?:(?:a|an|the)\s+)?(?:(?:line\s+)?"
+                     r"(?:graph|plot|chart)\s+of\s+)?(?P<y>[^:]{1,60}?)\s+(?:against|versus|vs\.?)\s+(?P<x>[^:]{1,60})$",
+                     re.I)
 # Two lists, one against the other: 'volume of NaOH 0, 5, 10, 15 mL against pH 2.9, 4.3, 4.8, 5.6'.
 _LIST = rf"(?:{NUM})(?:\s*,\s*(?:{NUM})){{2,}}"
 PAIRED_LISTS = re.compile(rf"(?P<xl>[A-Za-z][^:\d]{{0,60}}?)?\s*(?P<xs>{_LIST})\s*(?P<xu>[A-Za-z°%]{{1,4}})?\s*,?\s+"
                           rf"(?:against|versus|vs\.?|and)\s+(?:the\s+)?(?P<yl>[A-Za-z][^:\d]{{0,60}}?)?\s*"
                           rf"(?P<ys>{_LIST})\s*(?P<yu>[A-Za-z°%]{{1,4}})?\s*\.?$", re.I)
 MILLION = {"a million": 1_000_000, "one million": 1_000_000, "a billion": 1_000_000_000, "a thousand": 1000}
-
-
-def constant(text: str, what: str) -> float:
-    """A number written like '-3', '2pi', 'π/2' or '1e308', read with the plot expression parser."""
-    import numpy as np
-
-    cleaned = text.replace(" ", "")
-    try:
-        expr = maths.parse(cleaned, "x")
-    except IvluError:
-        raise IvluError(f"Cannot read {text!r} as the {what}.", "a number such as -3, 2.5, 2pi or pi/2",
-                        "write the number plainly") from None
-    value = float(expr(np.zeros(1))[0])
-    if "var" in repr(expr.tree) or not np.isfinite(value):
-        raise IvluError(f"{text!r} is not a finite number ({what}).", "a number such as -3 or 2pi",
-                        "write the number plainly")
-    return value
 
 
 def check_range(a: float, b: float, said: str) -> None:
@@ -174,51 +161,6 @@ VOCABULARY = frozenset({"plot", "plots", "plotted", "graph", "graphs", "chart", 
                         "midpoint", "carrying", "capacity", "maximum", "initial", "amount", "amplitude"})
 
 
-# Named functions and distributions: 'the normal distribution with mean 0 and standard deviation 1'. Each is
-# an expression in the plot language with its parameters' names, defaults and a default x range.
-NAMED_FUNCTIONS = [
-    (re.compile(r"\b(?:standard\s+)?(?:normal|gaussian|bell)\s*(?:distribution|density|pdf|curve|function)?"
-                r"(?:\s+(?:density|pdf|function|curve))?", re.I),
-     "Normal density", "exp(-(x - {mu})^2 / (2*{sigma}^2)) / ({sigma}*sqrt(2*pi))", {"mu": 0.0, "sigma": 1.0},
-     lambda p: (p["mu"] - 4 * p["sigma"], p["mu"] + 4 * p["sigma"])),
-    (re.compile(r"\b(?:logistic|sigmoid)\s*(?:function|curve|growth)?", re.I),
-     "Logistic function", "{L} / (1 + exp(-{k}*(x - {x0})))", {"L": 1.0, "k": 1.0, "x0": 0.0},
-     lambda p: (p["x0"] - 6 / p["k"], p["x0"] + 6 / p["k"])),
-    (re.compile(r"\bexponential\s+(?:distribution|density|pdf)", re.I),
-     "Exponential density", "{lam}*exp(-{lam}*x)", {"lam": 1.0}, lambda p: (0.0, 5 / p["lam"])),
-    (re.compile(r"\bexponential\s+decay", re.I),
-     "Exponential decay", "{A}*exp(-{lam}*x)", {"A": 1.0, "lam": 1.0}, lambda p: (0.0, 5 / p["lam"])),
-]
-PARAMETERS = [  # words for a named function's parameters, and which parameter each sets
-    (re.compile(rf"\b(?:mean|mu|μ|average)\s*(?:of|=|is)?\s*(?P<v>{NUM})", re.I), "mu"),
-    (re.compile(rf"\b(?:standard\s+deviation|std(?:\.|\s+dev)?|sd|sigma|σ)\s*(?:of|=|is)?\s*(?P<v>{NUM})", re.I),
-     "sigma"),
-    (re.compile(rf"\b(?:rate|lambda|λ|decay\s+constant)\s*(?:of|=|is)?\s*(?P<v>{NUM})", re.I), "lam"),
-    (re.compile(rf"\b(?:growth\s+rate|steepness|k)\s*(?:of|=|is)?\s*(?P<v>{NUM})", re.I), "k"),
-    (re.compile(rf"\b(?:midpoint|centre|center|x0)\s*(?:of|at|=|is)?\s*(?P<v>{NUM})", re.I), "x0"),
-    (re.compile(rf"\b(?:carrying\s+capacity|maximum|L)\s*(?:of|=|is)?\s*(?P<v>{NUM})", re.I), "L"),
-    (re.compile(rf"\b(?:initial\s+(?:value|amount)|amplitude|A)\s*(?:of|=|is)?\s*(?P<v>{NUM})", re.I), "A"),
-]
-
-
-def named_function(body: str) -> tuple[str, str, tuple[float, float]] | None:
-    """(expression, title, default x range) for a named function or distribution in `body`, else None."""
-    for pattern, title, template, defaults, span in NAMED_FUNCTIONS:
-        if not pattern.search(body):
-            continue
-        params = dict(defaults)
-        for word, name in PARAMETERS:
-            m = word.search(body)
-            if m and name in params:
-                params[name] = constant(m.group("v"), name)
-        if params.get("sigma", 1.0) <= 0 or params.get("lam", 1.0) <= 0 or params.get("k", 1.0) == 0:
-            raise BadRequest(f"The {title.lower()} needs a positive spread or rate.", "e.g. 'standard deviation 1'",
-                            "give a positive value")
-        shown = {k: f"({v:g})" for k, v in params.items()}
-        return template.format(**shown), title, span(params)
-    return None
-
-
 class PlotRule:
     """Function plots and data charts."""
 
@@ -241,7 +183,7 @@ class PlotRule:
         return owns_whole(self, text)
 
     def plan(self, clause: str, ctx: PlanContext) -> list[PlotSpec]:
-        spec = self.build(clause)
+        spec = self.build(clause, lenient=True)
         if spec.chart == "function":
             ctx.reasoning.append(f"Function plot of {', '.join(c.legend() for c in spec.functions)} on "
                                  f"[{spec.x_min:g}, {spec.x_max:g}] with {spec.samples} samples per curve; "
@@ -257,15 +199,27 @@ class PlotRule:
 
     # -- parsing -----------------------------------------------------------------------------------
 
-    def build(self, clause: str) -> PlotSpec:
+    def build(self, clause: str, lenient: bool = False) -> PlotSpec:
+        """The plot a clause asks for. With `lenient` (planning a clause this rule alone claims), description
+        trailing the functions is left for plan.faithful; without it (deciding whether the rule owns a clause
+        others claim too), such words make the clause no plot of its own."""
         text = NOT_PLOTS.sub(" ", " ".join(clause.split()))
         opts, text = options(text)
         chart = self.chart_kind(text)
         paired = PAIRED_LISTS.search(text.strip(" ."))
         if paired and chart in ("function", "line", "scatter"):
             return self.paired(paired, text, "scatter" if chart == "scatter" else "line", opts)
+        head, _, rows = text.partition(":")
+        if rows and chart in ("function", "line") and self.xy_pairs(rows):  # 'temperature against time: 0 20, 5 35'
+            against = AGAINST.match(head.strip())
+            if against:
+                opts.setdefault("y_label", against.group("y").strip())
+                opts.setdefault("x_label", against.group("x").strip())
+                title = f"{against.group('y').strip()} against {against.group('x').strip()}"
+                opts.setdefault("title", title[:1].upper() + title[1:])
+            return self.data_chart(text, "line", opts)
         if chart == "function":
-            return self.function_plot(text, opts)
+            return self.function_plot(text, opts, lenient)
         return self.data_chart(text, chart, opts)
 
     @staticmethod
@@ -281,7 +235,7 @@ class PlotRule:
             return "bar"
         return "function"
 
-    def function_plot(self, text: str, opts: dict) -> PlotSpec:
+    def function_plot(self, text: str, opts: dict, lenient: bool = False) -> PlotSpec:
         y_range, text = take(Y_RANGE, text)
         x_range, text = take(X_RANGE, text)
         _, text = take(AXES, text)  # 'on the same axes': every curve of a request shares one set of axes
@@ -303,8 +257,16 @@ class PlotRule:
         named = named_function(body)
         pieces = [named[0]] if named else [FUNC_LEAD.sub("", p) for p in split_top_level(body)]
         curves = []
+        skipped = ""
         for piece in pieces:
-            expr = maths.parse(piece)
+            kept = maths_only(piece)
+            if lenient and curves and (not kept or (kept != piece
+                                                    and not re.search(r"[()^*/+\-]|\d.*[a-z]|[a-z].*\d", kept))):
+                skipped = skipped or piece  # '… and neatly for my lecture': description, no further function
+                continue
+            if skipped:
+                maths.parse(skipped)  # words between functions are no description: fail loudly on them
+            expr = maths.parse((kept or piece) if lenient else piece)
             curves.append(Curve(expr=expr.text, variable=expr.variable))
         x_min, x_max = named[2] if named else (-10.0, 10.0)
         if named:

@@ -86,7 +86,8 @@ def read_scheme(text: str, spans: list[tuple[int, int, str, str]]) -> Scheme | N
     events += [(m.start(), m.end(), "reactant") for m in REACTANT_CUE.finditer(text)]
     events += [(m.start(), m.end(), "to") for m in TO.finditer(text)]
     events += [(m.start(), m.end(), "sentence") for m in SENTENCE.finditer(text)]
-    events += [(m.start(), m.end(), "paren") for m in re.finditer(r"\([^()]{1,80}\)", text)]
+    events += [(m.start(), m.end(), "paren")  # '(H3PO4, heat)'; not 'dichromate(VI)', which is a name
+               for m in re.finditer(r"(?:(?<=\s)|^)\([^()]{1,80}\)", text)]
     events = [e for e in events if not any(s <= e[0] < end for s, end, _, _ in spans)]  # cues inside a name
     roles: dict[int, str] = {}
     conditions: list[str] = []
@@ -181,7 +182,7 @@ class ReactionRule:
     def owns_together(self, clauses: list[str]) -> bool:
         """Sentences that describe one reaction together ('X is heated with Y. Draw the equation for the
         reaction, showing the products Z and W.'): each later one speaks of the reaction."""
-        return all(REACTION_WORD.search(c) for c in clauses[1:]) and self.owns(". ".join(clauses))
+        return all(REACTION_WORD.search(c) for c in clauses[1:]) and self.owns("; ".join(clauses))
 
     def _component(self, part: str, ctx: PlanContext) -> Component:
         phrase = " ".join(w for w in part.split() if w.lower() not in FILLER).strip(" ,.;:")

@@ -29,6 +29,7 @@ class ReactionSpec(StepSpec):
     conditions: str = Field(default="", max_length=80, description="Text over the arrow, e.g. 'H2SO4, heat'.")
     depiction: Depiction = Field(default_factory=lambda: Depiction(size=400))
 
+    style_fields: ClassVar[frozenset[str]] = frozenset({"depiction"})
     renderer = "ivlu_agent.tools.reaction.render:render_reaction"
     verifier = "ivlu_agent.tools.reaction.verify:verify_reaction"
     pixel_check = "ivlu_agent.tools.reaction.verify:check_pixels"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -40,6 +40,7 @@ class TextSpec(StepSpec):
     min_font_size: int = Field(default=18, ge=MIN_READABLE_PX, le=120,
                                description="No text is drawn smaller than this many pixels.")
 
+    style_fields: ClassVar[frozenset[str]] = frozenset({"font_size", "min_font_size"})
     renderer = "ivlu_agent.tools.text.render:render_text"
     verifier = "ivlu_agent.tools.text.verify:verify_text"
     pixel_check = "ivlu_agent.tools.text.verify:check_pixels"

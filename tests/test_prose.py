@@ -1,0 +1,129 @@
+"""Requests written the way people write them: each test is a class of phrasing, planned by the real
+symbolic planner (RDKit, OPSIN and the stereo helpers run in the real worker), with plan.faithful."""
+
+import pytest
+
+from ivlu_agent.errors import IvluError
+from ivlu_agent.planning.faithful import check_plan
+from ivlu_agent.planning.symbolic import SymbolicPlanner
+
+
+@pytest.fixture(scope="module")
+def planner(workers):
+    return SymbolicPlanner(describe=lambda s: workers.call("ivlu_agent.tools.common.chem:describe", s), call=workers.call)
+
+
+def plan_of(planner, request):
+    """(the plan's steps, its plan.faithful verdict)."""
+    plan = planner.plan(request, [], [])
+    return plan.steps, check_plan(request, plan.steps, plan.unhonoured)
+
+
+def test_reactions_told_over_sentences_get_their_roles(planner):
+    (step,), faithful = plan_of(planner, "Aspirin is made by reacting salicylic acid with ethanoic anhydride. "
+                                         "Draw the reaction, including the by-product ethanoic acid.")
+    assert [c.name for c in step.reactants] == ["salicylic acid", "acetic anhydride"]
+    assert [c.name for c in step.products] == ["aspirin", "acetic acid"] and faithful.passed
+    (ox,), _ = plan_of(planner, "Ethanol is oxidised to ethanal by acidified potassium dichromate(VI).")
+    assert [c.name for c in ox.products] == ["acetaldehyde"]
+    assert ox.conditions == "acidified potassium dichromate(VI)"  # a condition, not a reactant
+    (br,), _ = plan_of(planner, "the bromination of benzene with bromine in the presence of FeBr3, giving "
+                                "bromobenzene and hydrogen bromide")
+    assert [c.smiles for c in br.reactants] == ["c1ccccc1", "BrBr"] and br.conditions == "FeBr3"
+    (add,), _ = plan_of(planner, "Addition of hydrogen chloride to ethene, showing the product chloroethane")
+    assert {c.name for c in add.reactants} == {"hydrogen chloride", "ethylene"}  # 'to ethene' adds to it
+
+
+def test_ions_in_an_equation(planner):
+    (step,), _ = plan_of(planner, "CH3Br + OH- → CH3OH + Br-")
+    assert [c.smiles for c in step.reactants] == ["CBr", "[OH-]"] and step.products[1].smiles == "[Br-]"
+
+
+def test_one_stereoisomer_by_its_descriptor(planner):
+    (r,), faithful = plan_of(planner, "draw the R enantiomer of alanine")
+    assert r.inchikey == "QNAYBMKLOCPYGJ-UWTATZPHSA-N" and faithful.passed  # (R)-alanine only, not both
+    (trans,), _ = plan_of(planner, "the trans isomer of but-2-ene")
+    assert trans.smiles == "C/C=C/C"
+    (meso,), _ = plan_of(planner, "draw meso-tartaric acid")
+    assert meso.inchikey == "FEWJPZIEWOKRBE-XIXRPRMCSA-N"
+    (dipeptide,), _ = plan_of(planner, "Draw the dipeptide Gly-Ala and circle the peptide bond")
+    assert dipeptide.inchikey == "VPZXBVLAVMBEQI-VKHMYHEASA-N" and dipeptide.highlight == ["amide"]
+
+
+def test_a_colour_after_the_group_is_kept_and_an_unused_one_is_named(planner):
+    (step,), faithful = plan_of(planner, "draw caffeine with its methyl groups highlighted in red")
+    assert step.colors == {"methyl": "red"} and faithful.passed
+    (_,), lost = plan_of(planner, "draw caffeine in purple")  # no group to colour: 'purple' is not filler
+    assert not lost.passed and "purple" in lost.details["not_understood"]
+
+
+def test_words_around_a_name_do_not_stop_it(planner):
+    (paba,), _ = plan_of(planner, "Draw PABA (para-aminobenzoic acid), the old sunscreen ingredient.")
+    assert paba.inchikey == "ALYNCZNDIQEVRV-UHFFFAOYSA-N"
+    (styrene,), faithful = plan_of(planner, "draw styrene (the monomer of polystyrene)")
+    assert styrene.name == "styrene" and faithful.details["not_understood"] == ["polystyrene"]  # no 'did you mean'
+    with pytest.raises(IvluError, match="did you mean: caffeine"):  # a real misspelling still asks
+        planner.plan("draw cafeine", [], [])
+    (_,), final = plan_of(planner, "draw caffeine, final version")  # an English word is never a typo
+    assert final.passed or "final" in final.details["not_understood"]
+
+
+def test_diagrams_in_prose(planner):
+    (flow,), _ = plan_of(planner, "Flowchart: start, read n, is n even? If yes print 'even', otherwise print "
+                                  "'odd', then end.")
+    labels = {n.id: n.label for n in flow.nodes}
+    decision = next(n.id for n in flow.nodes if n.shape == "diamond")
+    assert labels[decision] == "is n even?"
+    assert sorted(e.label for e in flow.edges if e.source == decision) == ["no", "yes"]
+    (chain,), faithful = plan_of(planner, "food chain: grass → rabbit → fox")
+    assert [n.label for n in chain.nodes] == ["grass", "rabbit", "fox"] and chain.title == "Food chain"
+    (org,), _ = plan_of(planner, "org chart: CEO at the top, CTO and CFO report to the CEO, two engineers "
+                                 "report to the CTO")
+    parent = {e.target: e.source for e in org.edges}
+    assert parent == {"cto": "ceo", "cfo": "ceo", "engineer_1": "cto", "engineer_2": "cto"}
+    (bst,), _ = plan_of(planner, "Insert 8, 3, 10, 1, 6, 14 in this order into an empty binary search tree "
+                                 "and draw the resulting tree.")
+    assert bst.expect.bst_keys == [8, 3, 10, 1, 6, 14]
+
+
+def test_plots_in_prose(planner):
+    (titration,), _ = plan_of(planner, "Plot the titration curve: volume of NaOH 0, 5, 10, 15 mL against pH "
+                                       "2.9, 4.3, 4.8, 5.6.")
+    assert titration.series[0].x == [0, 5, 10, 15] and titration.series[0].values == [2.9, 4.3, 4.8, 5.6]
+    assert titration.x_label == "volume of NaOH (mL)" and titration.y_label == "pH"
+    (decay,), faithful = plan_of(planner, "Radioactive decay N = 100 e^(-0.2 t) for t from 0 to 20 s.")
+    assert (decay.functions[0].variable, decay.x_min, decay.x_max) == ("t", 0, 20) and faithful.passed
+    (both,), _ = plan_of(planner, "sin x and cos x on the same axes from 0 to 2π")
+    assert [c.expr for c in both.functions] == ["sin x", "cos x"]
+    (trailing,), words = plan_of(planner, "plot sin(x) from 0 to 5 and neatly for my lecture please")
+    assert [c.expr for c in trailing.functions] == ["sin(x)"]
+
+
+def test_text_without_quotes_is_taken_as_written(planner):
+    plan = planner.plan("write Happy Birthday Ana in big letters", [], [])
+    assert plan.steps[0].heading == "Happy Birthday Ana" and any("as written" in n for n in plan.notes)
+    (poster,), _ = plan_of(planner, "Make a poster for the chemistry club bake sale on Friday")
+    assert (poster.heading, poster.subheading) == ("Chemistry club bake sale", "Friday")
+    (slide,), _ = plan_of(planner, "Title slide: Introduction to Organic Chemistry — Lecture 3 — Dr. Patel")
+    assert (slide.heading, slide.subheading) == ("Introduction to Organic Chemistry", "Lecture 3 — Dr. Patel")
+
+
+def test_cad_in_everyday_units_and_words(planner):
+    (box,), faithful = plan_of(planner, "draw me a box 3 inches by 2 inches by 1 inch")
+    assert (box.part.length, box.part.width, box.part.height) == (76.2, 50.8, 25.4) and faithful.passed
+    (washer,), _ = plan_of(planner, "a washer: 24 mm outside diameter, 13 mm hole, 2.5 mm thick")
+    assert (washer.part.outer_diameter, washer.part.inner_diameter, washer.part.height) == (24, 13, 2.5)
+    (slot,), _ = plan_of(planner, "A 100 x 40 x 5 mm plate with a 60 mm long, 10 mm wide slot in the middle.")
+    assert (slot.features[0].length, slot.features[0].width) == (60, 10)
+
+
+def test_numbered_parts_and_titles(planner):
+    steps, faithful = plan_of(planner, "(a) Draw the structure of propanone. (b) Write the ideal gas equation.")
+    assert [s.kind for s in steps] == ["molecule", "equation"] and faithful.passed
+    steps, _ = plan_of(planner, "for my slide: the structure of aspirin and above it the title 'Aspirin: 125 years'")
+    assert [s.kind for s in steps] == ["molecule", "text"]  # the quoted title is text, not a structure
+
+
+def test_too_many_panels_is_a_clear_error(planner):
+    with pytest.raises(IvluError, match="more than 12 panels"):
+        planner.plan("Draw caffeine. " * 13, [], [])
