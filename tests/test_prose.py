@@ -127,3 +127,11 @@ def test_numbered_parts_and_titles(planner):
 def test_too_many_panels_is_a_clear_error(planner):
     with pytest.raises(IvluError, match="more than 12 panels"):
         planner.plan("Draw caffeine. " * 13, [], [])
+
+
+def test_words_after_a_slide_colon_that_ask_for_a_figure_are_not_text(planner):
+    """'Next slide: the structure of neopentane' once became a text panel that 'accounted' for every word."""
+    (step,), _ = plan_of(planner, "Next slide: the structure of 2,2-dimethylpropane (neopentane).")
+    assert step.kind == "molecule" and step.inchikey == "CRSOQBOWXPBRES-UHFFFAOYSA-N"
+    (banner,), _ = plan_of(planner, "a banner for our conference: ICMS 2026, Lisbon")
+    assert banner.kind == "text"

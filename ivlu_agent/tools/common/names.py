@@ -341,12 +341,13 @@ def systematic_candidates(text: str, unknown: list[str]) -> list[str]:
     for i, token in enumerate(tokens):
         bare = token.strip("()").lower()
         if not token or bare in PROSE_FILLER or not (bare in wanted or token.lower() in wanted) \
-                or not SYSTEMATIC_WORD.search(token) \
-                or not (STRONG_SYSTEMATIC.search(token)
-                        or (CHEM_STEM.search(token) and _english_count(bare) < 50)):  # not 'appropriate'
+                or not SYSTEMATIC_WORD.search(token):
             continue
         before = tokens[i - 1] if i and tokens[i - 1].lower() in NAME_HEADS else ""
         after = tokens[i + 1] if i + 1 < len(tokens) and tokens[i + 1].lower() in NAME_TAILS else ""
+        if not (before or after or STRONG_SYSTEMATIC.search(token)
+                or (CHEM_STEM.search(token) and _english_count(bare) < 50)):
+            continue  # a lone English word ('appropriate') costs an OPSIN call for nothing; 'sodium hydroxide' not
         for phrase in (" ".join(p for p in (before, token, after) if p), " ".join(p for p in (token, after) if p),
                        " ".join(p for p in (before, token) if p), token):
             if phrase not in out:

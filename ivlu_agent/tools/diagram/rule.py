@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from ...errors import IvluError, validation_problems
 from ..base import BadRequest, PlanContext, owns_whole
+from ..common.prose import FILLER as PROSE_FILLER
 from .relations import (
     AFTER_TREE,
     COMPLETE_GRAPH,
@@ -203,8 +204,13 @@ class DiagramRule:
                             "integer keys, e.g. 50, 30, 70, 20", "round the keys")
         leftover = re.sub(r"[-−]?\d+|,|;|\band\b|\bthen\b|\bin\b|\border\b|\binserted\b|\binsert(?:ing|ion)?\b|"
                           r"\bthe\b|\bof\b|\bwith\b|\bare\b|:|\.", " ", body, flags=re.IGNORECASE).split()
-        if len(leftover) > 8 or (leftover and not re.search(r"\d", body)):  # 'you get by inserting 50, 30': words
-            raise IvluError(f"Cannot read {' '.join(leftover)!r} as BST keys.", "integer keys in insertion order",
+        # words around the keys ('the tree you get by inserting 50, 30', '… neatly, for my lecture') do not stop
+        # the tree: plan.faithful names the ones that mean something
+        meaningful = [w for w in leftover if w.lower() not in PROSE_FILLER]
+        if leftover and not re.search(r"\d", body):
+            shown = " ".join(meaningful or leftover)
+            raise IvluError(f"Cannot read {shown[:120] + ('…' if len(shown) > 120 else '')!r} as BST keys.",
+                            "integer keys in insertion order",
                             "list the keys, e.g. 'binary search tree with keys 50, 30, 70, 20'")
         keys = [int(k.replace("−", "-")) for k in re.findall(r"[-−]?\d+", body)]
         if not keys:

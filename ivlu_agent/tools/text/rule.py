@@ -37,7 +37,8 @@ def quote_after_colon(clause: str) -> str:
     heading and a subheading). A lead that states a purpose ('for my slide: the structure of …') is no layout."""
     m = COLON_TEXT.match(clause)
     if m and not quoted(clause) and layout_of(m.group("lead")) is not None \
-            and not re.match(r"^\s*(?:for|in|on|to|at|about)\b", m.group("lead"), re.I):
+            and not re.match(r"^\s*(?:for|in|on|to|at|about)\b", m.group("lead"), re.I) \
+            and not asks_for_a_figure(m.group("text")):
         parts = [p.strip() for p in re.split(r"\s+[—–|]\s+|\s+-\s+", m.group("text")) if p.strip()]
         if len(parts) >= 2:
             return f"{m.group('lead')}: '{parts[0]}' subtitle '{' — '.join(parts[1:])}'"
@@ -60,9 +61,25 @@ WHEN = re.compile(r"\s+(?:on|this|next|at)\s+(?P<w>(?:monday|tuesday|wednesday|t
                   r".{0,40})$", re.I)
 
 
+# Words after 'Next slide:' that ask for a figure, not for text: 'the structure of neopentane', 'plot y = x^2'.
+FIGURE_WORDS = re.compile(r"\b(?:structures?|skeletal|formulas?|molecules?|compounds?|reactions?|equations?|diagrams?|"
+                          r"charts?|plots?|graphs?|flow\s*charts?|views?|drawings?|sketch|draw|plot|graph)\b|[=^→]|->",
+                          re.I)
+
+
+def asks_for_a_figure(words: str) -> bool:
+    """Whether unquoted words name something to draw (a figure word, or a compound of the table): such words
+    are never taken as text to write, so 'Next slide: the structure of neopentane' draws neopentane."""
+    from ..common.names import compound_spans
+
+    return bool(FIGURE_WORDS.search(words) or compound_spans(words))
+
+
 def unquoted_text(clause: str) -> tuple[str, str, str] | None:
     """(layout, heading, subheading) for text asked for without quotes, or None."""
-    if quoted(clause):
+    if quoted(clause) or asks_for_a_figure(clause.split(":", 1)[-1] if ":" in clause else
+                                          re.sub(r"^.*?\b(?:write|print|type|for|about|announcing|saying)\b", "",
+                                                 clause, count=1, flags=re.I)):
         return None
     poster = POSTER_FOR.match(clause)
     if poster:
