@@ -135,3 +135,19 @@ def test_words_after_a_slide_colon_that_ask_for_a_figure_are_not_text(planner):
     assert step.kind == "molecule" and step.inchikey == "CRSOQBOWXPBRES-UHFFFAOYSA-N"
     (banner,), _ = plan_of(planner, "a banner for our conference: ICMS 2026, Lisbon")
     assert banner.kind == "text"
+
+
+def test_condensed_formulas_as_exams_write_them(planner):
+    (step,), faithful = plan_of(planner, "CH3COOH + CH3CH2OH → CH3COOCH2CH3 + H2O (H2SO4 catalyst, heat)")
+    assert [c.smiles for c in step.reactants] == ["CC(=O)O", "CCO"] and step.products[0].smiles == "CCOC(C)=O"
+    assert faithful.passed
+    tert, iso = plan_of(planner, "draw (CH3)3COH and CH3CH(OH)CH3")[0]
+    assert (tert.smiles, iso.smiles) == ("CC(C)(C)O", "CC(C)O")
+    assert plan_of(planner, "draw CH3(CH2)4CH3")[0][0].formula == "C6H14"
+    with pytest.raises(IvluError, match="molecular formula|No molecule|could not find"):  # C2H6O: two isomers
+        planner.plan("draw C2H6O", [], [])
+
+
+def test_abbreviations_are_read_as_written(planner):
+    steps, faithful = plan_of(planner, "draw DMSO and ATP")
+    assert [s.name for s in steps] == ["dimethyl sulfoxide", "adenosine triphosphate"] and faithful.passed

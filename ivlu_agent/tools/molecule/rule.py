@@ -12,6 +12,8 @@ from ..common.names import (
     CHEMICAL_ENDINGS,
     FILLER,
     STRONG_SYSTEMATIC,
+    check_condensed,
+    condensed_smiles,
     displayed_formula,
     find_groups,
     find_molecules,
@@ -142,6 +144,8 @@ class MoleculeRule:
             if facts["inchikey"] in seen:
                 continue  # 'PABA (para-aminobenzoic acid)': a name and its gloss are one structure
             seen.add(facts["inchikey"])
+            if name and condensed_smiles(name) == smiles:
+                check_condensed(name, facts)
             present = [g for g in wanted if facts["groups"].get(g, 0) > 0]
             absent = [g for g in wanted if g not in present]
             shown = name or facts["smiles"]

@@ -89,7 +89,7 @@ class MoleculeSpec(StepSpec):
         out = super().evidence()
         compound = compounds().get(self.name.lower())
         if compound is not None:
-            out += [compound.name, *compound.synonyms]
+            out += [compound.name, *compound.synonyms, *compound.abbreviations]
         if self.displayed:
             out += ["displayed formula with every atom and bond", "carbon hydrogen oxygen nitrogen sulfur sulphur "
                     "phosphorus chlorine bromine iodine fluorine atoms hydrogens bonds"]

@@ -13,7 +13,9 @@ from ..common.names import (
     ELEMENTAL,
     FILLER,
     SYSTEMATIC_WORD,
+    check_condensed,
     compound_of_formula,
+    condensed_smiles,
     elemental_spans,
     find_molecules,
     ion_smiles,
@@ -197,6 +199,11 @@ class ReactionRule:
         if compound is not None and only_a_formula(phrase):
             facts = ctx.describe(compound.smiles)
             return Component(name=compound.name, smiles=facts["smiles"], inchikey=facts["inchikey"])
+        condensed = condensed_smiles(phrase)  # 'CH3COOCH2CH3'
+        if condensed is not None and compound is None:
+            facts = ctx.describe(condensed)
+            check_condensed(phrase, facts)
+            return Component(name=phrase, smiles=facts["smiles"], inchikey=facts["inchikey"])
         if looks_like_smiles(phrase):
             facts = ctx.describe(phrase)
             return Component(name="", smiles=facts["smiles"], inchikey=facts["inchikey"])
@@ -227,6 +234,8 @@ class ReactionRule:
 
         def component(span: tuple[int, int, str, str]) -> Component:
             facts = ctx.describe(span[3])
+            if condensed_smiles(span[2]) == span[3]:
+                check_condensed(span[2], facts)
             return Component(name=span[2][:120], smiles=facts["smiles"], inchikey=facts["inchikey"])
 
         conditions = ", ".join(dict.fromkeys(scheme.conditions))
