@@ -151,3 +151,9 @@ def test_condensed_formulas_as_exams_write_them(planner):
 def test_abbreviations_are_read_as_written(planner):
     steps, faithful = plan_of(planner, "draw DMSO and ATP")
     assert [s.name for s in steps] == ["dimethyl sulfoxide", "adenosine triphosphate"] and faithful.passed
+
+
+def test_a_poster_showing_other_figures_plans_them_all_and_names_the_nesting(planner):
+    plan = planner.plan('Poster titled "Meet the Alkanes" showing methane, ethane and propane', [], [])
+    assert [s.kind for s in plan.steps] == ["text", "molecule", "molecule", "molecule"]
+    assert not check_plan("x", plan.steps, plan.unhonoured).passed and plan.unhonoured[0].startswith("showing (")

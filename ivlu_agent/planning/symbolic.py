@@ -23,7 +23,8 @@ from .faithful import check_plan
 
 CLAUSE_BREAK = re.compile(r"\s*(?:;|\n|,?\s+\bthen\b|\.\s+(?=[A-Z])|" + ENUMERATOR.pattern + r")\s*", re.I)
 PART_BREAK = re.compile(r"\s*(?:,\s*and\s+|,(?!\d)\s*|\s+and\s+|\s+plus\s+|\s+(?:next to|beside|alongside|under|"
-                        r"underneath|above|below|beneath)\s+)\s*")
+                        r"underneath|above|below|beneath|showing|featuring|containing)\s+)\s*")
+HOLDS = re.compile(r"\b(?:showing|featuring|containing)\b", re.I)
 # Where a clause owned by one rule may still start with a part for another: 'a poster titled 'X' with the
 # structure of caffeine and a bar chart of …: coffee 95 mg, …'.
 LEAD_BREAK = re.compile(PART_BREAK.pattern[:-4] + r"|\s+with\s+)\s*")
@@ -188,6 +189,10 @@ class SymbolicPlanner:
             if owner is None:
                 raise self._not_understood(text)
             steps += owner.plan(text, ctx)
+        holds = HOLDS.search(PROTECTED.sub(" ", clause))
+        if holds and len(parts) > 1 and any(getattr(s, "layout", "") == "poster" for s in steps):
+            # 'a poster titled X showing methane, ethane …': panels side by side, not inside the poster
+            ctx.unhonoured.append(f"{holds.group().strip()} (what it holds is drawn beside it, not inside)")
         return steps
 
     @staticmethod
