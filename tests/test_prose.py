@@ -157,3 +157,15 @@ def test_a_poster_showing_other_figures_plans_them_all_and_names_the_nesting(pla
     plan = planner.plan('Poster titled "Meet the Alkanes" showing methane, ethane and propane', [], [])
     assert [s.kind for s in plan.steps] == ["text", "molecule", "molecule", "molecule"]
     assert not check_plan("x", plan.steps, plan.unhonoured).passed and plan.unhonoured[0].startswith("showing (")
+
+
+def test_identities_with_greek_letters_and_a_name_glossed_by_its_smiles(planner):
+    (identity,), _ = plan_of(planner, "Prove the identity sin²θ + cos²θ = 1 — just typeset it for my slide")
+    assert identity.check == "identity" and "theta" in identity.latex
+    (naphthalene,), faithful = plan_of(planner, "show me the molecule with SMILES c1ccc2ccccc2c1 (naphthalene)")
+    assert naphthalene.name == "naphthalene" and faithful.passed
+    (boss,), _ = plan_of(planner, "a 60 mm square plate 8 mm thick with a boss of diameter 20 mm and height 10 mm "
+                                  "in the centre")
+    assert (boss.part.length, boss.features[0].diameter, boss.features[0].height) == (60, 20, 10)
+    (flow,), _ = plan_of(planner, "a flowchart of the scientific method (question → hypothesis → experiment)")
+    assert [n.label for n in flow.nodes] == ["question", "hypothesis", "experiment"]

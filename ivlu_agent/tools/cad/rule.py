@@ -315,14 +315,19 @@ PLACEMENT_ONLY = re.compile(rf"^\s*(?:each\s+|all\s+)?(?:{NUM}\s*(?:mm)?\s*(?:in
                             rf"in\s+a\s+(?:row|line)|on\s+{NUM}\s*(?:mm)?\s*centres?)\s*$")
 
 
+# 'a boss of diameter 20 mm and height 10 mm': a depth or height after 'and' is the feature's, not the part's
+FEATURE_SIZE = re.compile(rf"^\s*(?:(?:a|its|the)\s+)?(?:(?:height|depth)\s*(?:of\s+)?{NUM}\s*(?:mm)?|{NUM}\s*(?:mm)?\s*"
+                          rf"(?:high|deep|tall))(?:\s+(?:in|at|on)\s+the\s+(?:centre|middle|top|bottom)(?:\s+face)?)?\s*$")
+
+
 def _feature_phrases(phrases: list[str]) -> list[str]:
     """'a 60 mm long, 10 mm wide slot': a bare size just before a feature belongs to that feature, and a
     placement just after one ('four holes at the corners, 10 mm in from each edge') to that feature."""
     out: list[str] = []
     for phrase in phrases:
-        if out and SIZE_ONLY.match(out[-1]) and FEATURE_RE.search(phrase):
-            out[-1] = out[-1] + " " + phrase
-        elif out and PLACEMENT_ONLY.match(phrase) and FEATURE_RE.search(out[-1]):
+        if out and SIZE_ONLY.match(out[-1]) and re.search(r"\b(?:slots?|pockets?|recess(?:es)?)\b", phrase):
+            out[-1] = out[-1] + " " + phrase  # a slot's length before it; a hole is never 'long'
+        elif out and (PLACEMENT_ONLY.match(phrase) or FEATURE_SIZE.match(phrase)) and FEATURE_RE.search(out[-1]):
             out[-1] = out[-1] + " " + phrase
         else:
             out.append(phrase)

@@ -46,5 +46,5 @@ exam exams test quiz homework worksheet handout notes paper report thesis poster
 answer key question questions problem part following given label labelled labeled
 publication journal article manuscript si supporting information supplementary appendix figures
 row rows own alone separately separate together compare comparing comparison contrast
-beside alongside side sides example examples e g i e eg ie etc pls plz thx ty
+beside alongside side sides example examples e g i e eg ie etc pls plz thx ty design designed
 """.split())

@@ -189,9 +189,16 @@ SUBJECT = re.compile(r"^(?:(?:for|of|showing|about|on)\s+)?(?P<s>[^:>→]{1,80}?
 STEP_BREAK = re.compile(r"\s*(?:,|;|\bthen\b|\band then\b|\band finally\b|\bfinally\b)\s*(?:and\s+)?", re.I)
 
 
+BRACKETED_STEPS = re.compile(r"^(?P<s>[^():]{1,80}?)\s*\((?P<rest>[^()]*(?:->|→|⟶)[^()]*)\)\s*\.?$")
+
+
 def take_subject(body: str, steps: bool = False) -> tuple[str, str]:
     """(subject, rest) when `body` opens with 'subject:' followed by arrows (or, with `steps`, a list of two or
-    more steps); ('', body) otherwise."""
+    more steps), or names its steps in brackets ('the scientific method (question → hypothesis → …)');
+    ('', body) otherwise."""
+    bracketed = BRACKETED_STEPS.match(body.strip())
+    if bracketed:
+        body = f"{bracketed.group('s')}: {bracketed.group('rest')}"
     m = SUBJECT.match(body)
     if not m or ARROW_TEXT.search(m.group("s")):
         return "", body

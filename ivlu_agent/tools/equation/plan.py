@@ -27,12 +27,16 @@ WORDS = {"is", "of", "the", "and", "or", "to", "at", "in", "on", "by", "as", "be
          "that", "this", "then", "than", "are", "was", "equals", "gives", "where", "when", "from", "into", "over"}
 _TOKEN = re.compile(r"\s*(\d+(?:\.\d+)?|[A-Za-z]+|\*\*|[-+*/^(),=·×÷−²³]|\S)")
 _SUPERSCRIPT = {"²": "2", "³": "3"}
+GREEK_LETTERS = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "θ": "theta", "λ": "lambda",
+                 "μ": "mu", "ν": "nu", "σ": "sigma", "τ": "tau", "φ": "phi", "ω": "omega", "ρ": "rho", "κ": "kappa",
+                 "η": "eta", "ζ": "zeta", "ξ": "xi", "χ": "chi", "ψ": "psi"}
 
 
 def plain_to_latex(text: str) -> str:
     """'x^3·sin x', '(x^2-1)/(x-1)', 'sqrt(x)*e^(2x)' as LaTeX for SymPy's parser. LaTeX passes through."""
     if "\\" in text or "{" in text:
         return text
+    text = "".join(f" {GREEK_LETTERS[c]} " if c in GREEK_LETTERS else c for c in text)  # 'sin²θ': θ is theta
     tokens = [t for t in _TOKEN.findall(text) if t]
 
     def group(i: int) -> tuple[str, int]:

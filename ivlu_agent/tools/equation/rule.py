@@ -49,6 +49,8 @@ TASKS = [
     ("identity", re.compile(r"\b(?:show|prove|verify|check|confirm)\s+that\s+(?P<src>.+?)\s+"
                             r"(?:simplifies to|reduces to|is equal to|equals|is the same as|is|=)\s+"
                             r"(?P<tgt>.+)$", re.I)),
+    ("identity", re.compile(r"\b(?:show|prove|verify|check|confirm)\s+(?:the\s+)?(?:identity|equation|formula|result)"
+                            r"\s*:?\s+(?P<src>[^=]+?)\s*=\s*(?P<tgt>[^=]+?)(?:\s+[—–]+\s+.*)?\s*\.?$", re.I)),
     ("derivative", re.compile(r"\b(?:(?:first\s+)?derivative|differentiate|d/d(?P<dv>[a-z]))(?:\s+of)?\s+"
                               r"(?P<src>.+?)" + _VAR + r"\s*$", re.I)),
     ("integral", re.compile(r"\b(?:(?:indefinite\s+|definite\s+)?integral|integrate|antiderivative)"

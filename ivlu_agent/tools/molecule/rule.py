@@ -7,13 +7,12 @@ import re
 from ...errors import IvluError
 from ..base import PlanContext
 from ..common.depict import Depiction
+from ..common.formulas import check_condensed, condensed_smiles
 from ..common.names import (
     ARROWS,
     CHEMICAL_ENDINGS,
     FILLER,
     STRONG_SYSTEMATIC,
-    check_condensed,
-    condensed_smiles,
     displayed_formula,
     find_groups,
     find_molecules,
@@ -76,7 +75,7 @@ VOCABULARY = frozenset(FILLER) | {"highlighting", "structural", "displayed", "sk
                                          "drug", "drugs", "medicine", "hormone", "vitamin", "natural", "simple",
                                          "simplest", "famous", "important", "typical", "example", "examples",
                                          "monomer", "monomers", "isomer", "isomers", "ring", "rings",
-                                         "peptide", "dipeptide", "tripeptide", "tetrapeptide", "residue", "residues",
+                                         "peptide", "dipeptide", "tripeptide", "smiles", "tetrapeptide", "residue", "residues",
                                          # stereoisomer sets (ISOMER_SET)
                                          "enantiomer", "enantiomers", "stereoisomer", "stereoisomers", "geometric",
                                          "geometrical", "optical", "mirror", "cis", "trans", "e", "z", "r", "s", "forms"}
@@ -141,8 +140,10 @@ class MoleculeRule:
         steps, lines, seen = [], [], set()
         for name, smiles in molecules:
             facts = ctx.describe(smiles)
-            if facts["inchikey"] in seen:
-                continue  # 'PABA (para-aminobenzoic acid)': a name and its gloss are one structure
+            if facts["inchikey"] in seen:  # 'PABA (para-aminobenzoic acid)': a name and its gloss are one structure
+                if name and not steps[-1].name:  # 'c1ccc2ccccc2c1 (naphthalene)': the SMILES gets its name
+                    steps[-1] = steps[-1].model_copy(update={"name": name})
+                continue
             seen.add(facts["inchikey"])
             if name and condensed_smiles(name) == smiles:
                 check_condensed(name, facts)

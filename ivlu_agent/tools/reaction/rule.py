@@ -8,17 +8,15 @@ from dataclasses import dataclass
 from ...errors import IvluError
 from ..base import PlanContext
 from ..common.chem import lookup_compound
+from ..common.formulas import check_condensed, condensed_smiles, ion_smiles
 from ..common.names import (
     ARROWS,
     ELEMENTAL,
     FILLER,
     SYSTEMATIC_WORD,
-    check_condensed,
     compound_of_formula,
-    condensed_smiles,
     elemental_spans,
     find_molecules,
-    ion_smiles,
     looks_like_smiles,
     molecule_spans,
     only_a_formula,
