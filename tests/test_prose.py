@@ -169,3 +169,11 @@ def test_identities_with_greek_letters_and_a_name_glossed_by_its_smiles(planner)
     assert (boss.part.length, boss.features[0].diameter, boss.features[0].height) == (60, 20, 10)
     (flow,), _ = plan_of(planner, "a flowchart of the scientific method (question → hypothesis → experiment)")
     assert [n.label for n in flow.nodes] == ["question", "hypothesis", "experiment"]
+
+
+def test_a_named_sequence_or_cycle_is_drawn_from_the_bundled_table(planner):
+    (mitosis,), faithful = plan_of(planner, "Draw a flow diagram showing the stages of mitosis in the correct order.")
+    assert [n.label for n in mitosis.nodes][:4] == ["prophase", "metaphase", "anaphase", "telophase"]
+    assert mitosis.expect.acyclic and faithful.passed
+    (krebs,), _ = plan_of(planner, "the Krebs cycle")
+    assert len(krebs.edges) == len(krebs.nodes) == 8  # a loop: the last intermediate back to citrate

@@ -5,7 +5,10 @@ to these readers."""
 
 from __future__ import annotations
 
+import json
 import re
+from functools import lru_cache
+from importlib import resources
 
 from ...errors import IvluError
 from ..base import BadRequest
@@ -153,3 +156,40 @@ def hierarchy_spec(text: str) -> tuple[DiagramSpec, str]:
                        expect=Expect(tree=True, node_count=len(names), edge_count=len(spec_edges)),
                        layout=DiagramLayout(arrowheads=False))
     return spec, f"Hierarchy of {len(names)} nodes from the relations; checks: one root, one parent each."
+
+
+@lru_cache(maxsize=1)
+def sequences() -> dict[str, dict]:
+    """Every name and alias (lower case) of data/sequences.json → {"name", "kind", "stages"}."""
+    raw = json.loads(resources.files("ivlu_agent.data").joinpath("sequences.json").read_text(encoding="utf-8"))
+    table: dict[str, dict] = {}
+    for name, entry in raw.items():
+        if not name.startswith("_"):
+            for key in (name, *entry["aliases"]):
+                table[key.lower()] = {"name": name, "kind": entry["kind"], "stages": entry["stages"]}
+    return table
+
+
+@lru_cache(maxsize=1)
+def _sequence_regex() -> re.Pattern:
+    keys = sorted(sequences(), key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, keys)) + r")(?![\w-])", re.I)
+
+
+def known_sequence(text: str) -> dict | None:
+    """The bundled sequence or cycle a request names without listing its stages ('the stages of mitosis',
+    'the Krebs cycle'), or None (a request that lists steps or arrows draws those instead)."""
+    m = _sequence_regex().search(text)
+    if not m or re.search(r"->|→|⟶", text) or cycle_items(text):
+        return None
+    return sequences()[m.group().lower()]
+
+
+def sequence_spec(entry: dict) -> tuple[DiagramSpec, str]:
+    """A known sequence as a chain, a known cycle as a loop, from data/sequences.json."""
+    stages = entry["stages"] + (entry["stages"][:1] if entry["kind"] == "cycle" else [])
+    spec, _ = chain_spec(f"{entry['name'][:1].upper() + entry['name'][1:]}: " + " -> ".join(stages))
+    if entry["kind"] == "cycle":
+        spec = spec.model_copy(update={"layout": DiagramLayout(engine="circo")})
+    return spec, (f"{entry['name']}: its {len(entry['stages'])} stages in order from the bundled table "
+                  f"(data/sequences.json)" + (", the last back to the first." if entry["kind"] == "cycle" else "."))

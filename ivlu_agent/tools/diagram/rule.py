@@ -27,6 +27,8 @@ from .relations import (
     cycle_items,
     cycle_spec,
     hierarchy_spec,
+    known_sequence,
+    sequence_spec,
 )
 from .spec import (
     PLAIN_TEXT,
@@ -42,6 +44,7 @@ from .spec import (
 from .words import (
     ARROW_TEXT,
     PLAIN_HYPHEN,
+    VOCABULARY,
     NodeNames,
     algorithms,
     clean_name,
@@ -87,25 +90,6 @@ KEYS_LEAD = re.compile(r"\b(?:keys?|values?|numbers?|elements?|items?)\b", re.IG
 
 
 
-# Directive words this rule understands; the plan.faithful check counts them as accounted for.
-VOCABULARY = frozenset({"diagram", "diagrams", "flowchart", "flowcharts", "flow", "chart", "tree", "trees", "binary",
-                        "search", "bst", "graph", "graphs", "directed", "undirected", "weighted", "node", "nodes", "vertex",
-                        "vertices", "edge", "edges", "arc", "arcs", "state", "states", "machine", "machines", "automaton",
-                        "automata", "dfa", "nfa", "fsm", "finite", "transition", "transitions", "start", "starting",
-                        "initial", "accept", "accepting", "final", "halting", "keys", "key", "values", "numbers", "elements",
-                        "items", "insert", "inserted", "inserting", "order", "root", "child", "children", "parent", "leaf",
-                        "leaves", "cluster", "clusters", "group", "subgraph", "complete", "cycle", "path", "wheel", "star",
-                        "petersen", "k", "c", "p", "w", "s", "algorithm", "algorithms", "steps", "step", "decision",
-                        "process", "procedure", "method", "of", "for", "with", "and", "to", "from", "on", "exactly",
-                        "arrow", "arrows", "link", "links", "connected", "connect", "connects", "loop",
-                        "loops", "branch", "branches", "yes", "no", "end", "stop", "begin",
-                        # decisions, hierarchies, chains and insertions in prose
-                        "if", "otherwise", "else", "so", "org", "organisation", "organization", "organisational",
-                        "organizational", "hierarchy", "top", "report", "reports", "reporting", "manages", "under",
-                        "empty", "resulting", "result", "into", "this", "that", "given", "chain", "sequence",
-                        "cycle", "stages", "stage", "phases", "phase"})
-
-
 class DiagramRule:
     """Flowcharts, trees, BSTs, graphs and state machines."""
 
@@ -120,7 +104,8 @@ class DiagramRule:
 
     def claims(self, clause: str) -> bool:
         return bool(DIAGRAM_WORDS.search(PLOT_PHRASES.sub(" ", clause)) or HIERARCHY_WORDS.search(clause)
-                    or arrow_chain(clause) or COMPLETE_GRAPH.search(clause) or cycle_items(clause))
+                    or arrow_chain(clause) or COMPLETE_GRAPH.search(clause) or cycle_items(clause)
+                    or known_sequence(clause))
 
     def owns_together(self, clauses: list[str]) -> bool:
         """A flowchart's steps run on past a clause break ('…, print odd, then end'): the later clauses
@@ -168,6 +153,9 @@ class DiagramRule:
                             "name the nodes or edges to draw")
         if cycle_items(text) and not ARROW_TEXT.search(text):
             return cycle_spec(text)
+        known = known_sequence(text)
+        if known is not None and not STATE_WORDS.search(text) and not BST_WORDS.search(text):
+            return sequence_spec(known)
         if HIERARCHY_WORDS.search(text) or (REPORTS.search(text) and not DIAGRAM_WORDS.search(text)):
             return hierarchy_spec(text)
         if STATE_WORDS.search(text):

@@ -303,3 +303,23 @@ def nested_tree(body: str) -> list[tuple[str, str, str]]:
     if stack:
         raise IvluError(f"Unbalanced '(' in {body!r}.", "'A(B(D, E), C)'", "balance the parentheses")
     return pairs
+
+
+# Directive words this rule understands; the plan.faithful check counts them as accounted for.
+VOCABULARY = frozenset({"diagram", "diagrams", "flowchart", "flowcharts", "flow", "chart", "tree", "trees", "binary",
+                        "search", "bst", "graph", "graphs", "directed", "undirected", "weighted", "node", "nodes", "vertex",
+                        "vertices", "edge", "edges", "arc", "arcs", "state", "states", "machine", "machines", "automaton",
+                        "automata", "dfa", "nfa", "fsm", "finite", "transition", "transitions", "start", "starting",
+                        "initial", "accept", "accepting", "final", "halting", "keys", "key", "values", "numbers", "elements",
+                        "items", "insert", "inserted", "inserting", "order", "root", "child", "children", "parent", "leaf",
+                        "leaves", "cluster", "clusters", "group", "subgraph", "complete", "cycle", "path", "wheel", "star",
+                        "petersen", "k", "c", "p", "w", "s", "algorithm", "algorithms", "steps", "step", "decision",
+                        "process", "procedure", "method", "of", "for", "with", "and", "to", "from", "on", "exactly",
+                        "arrow", "arrows", "link", "links", "connected", "connect", "connects", "loop",
+                        "loops", "branch", "branches", "yes", "no", "end", "stop", "begin",
+                        # decisions, hierarchies, chains and insertions in prose
+                        "if", "otherwise", "else", "so", "org", "organisation", "organization", "organisational",
+                        "organizational", "hierarchy", "top", "report", "reports", "reporting", "manages", "under",
+                        "empty", "resulting", "result", "into", "this", "that", "given", "chain", "sequence",
+                        "cycle", "stages", "stage", "phases", "phase", "intermediates", "correct", "sequence",
+                        "ending", "life", "lifecycle", "process"})
