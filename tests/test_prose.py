@@ -177,3 +177,14 @@ def test_a_named_sequence_or_cycle_is_drawn_from_the_bundled_table(planner):
     assert mitosis.expect.acyclic and faithful.passed
     (krebs,), _ = plan_of(planner, "the Krebs cycle")
     assert len(krebs.edges) == len(krebs.nodes) == 8  # a loop: the last intermediate back to citrate
+
+
+def test_ionic_formulas_in_equations(planner):
+    (step,), faithful = plan_of(planner, "NaOH + HCl → NaCl + H2O")
+    assert step.reactants[0].inchikey == "HEMHJVSKTPXQMS-UHFFFAOYSA-M" and faithful.passed  # sodium hydroxide
+    assert step.products[0].smiles == "[Cl-].[Na+]"
+    (sap,), faithful = plan_of(planner, "Show the saponification of ethyl acetate with NaOH to give sodium acetate "
+                                        "and ethanol")
+    assert [c.name for c in sap.reactants] == ["ethyl acetate", "NaOH"] and sap.title == "Saponification"
+    from ivlu_agent.tools.common.formulas import salt_smiles
+    assert salt_smiles("NaCl2") is None and salt_smiles("Ca(OH)2") == "[Ca+2].[OH-].[OH-]"  # charges balance

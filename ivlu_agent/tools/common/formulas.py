@@ -119,3 +119,37 @@ def check_condensed(written: str, facts: dict) -> None:
         raise IvluError(f"I read {written!r} as {facts['smiles']}, whose formula {facts['formula']} is not the "
                         f"one {written!r} writes.", "a condensed formula whose groups join in a chain, e.g. "
                         "CH3COOCH2CH3", "write the structure as a SMILES string or by name")
+
+
+# Ionic compounds written as formulas ('NaOH', 'CaCl2', 'Ca(OH)2', 'Na2SO4', 'KMnO4'): a cation then an anion,
+# drawn as their ions with charges that balance.
+CATIONS = {"Li": ("[Li+]", 1), "Na": ("[Na+]", 1), "K": ("[K+]", 1), "Rb": ("[Rb+]", 1), "Cs": ("[Cs+]", 1),
+           "Ag": ("[Ag+]", 1), "NH4": ("[NH4+]", 1), "Mg": ("[Mg+2]", 2), "Ca": ("[Ca+2]", 2), "Ba": ("[Ba+2]", 2),
+           "Sr": ("[Sr+2]", 2), "Zn": ("[Zn+2]", 2), "Cu": ("[Cu+2]", 2), "Fe": ("[Fe+3]", 3), "Al": ("[Al+3]", 3)}
+ANIONS = {"OH": ("[OH-]", 1), "F": ("[F-]", 1), "Cl": ("[Cl-]", 1), "Br": ("[Br-]", 1), "I": ("[I-]", 1),
+          "CN": ("[C-]#N", 1), "NO3": ("[O-][N+](=O)[O-]", 1), "NO2": ("O=N[O-]", 1), "HCO3": ("OC(=O)[O-]", 1),
+          "HSO4": ("OS(=O)(=O)[O-]", 1), "CH3COO": ("CC(=O)[O-]", 1), "MnO4": ("[O-][Mn](=O)(=O)=O", 1),
+          "SO4": ("[O-]S(=O)(=O)[O-]", 2), "CO3": ("[O-]C(=O)[O-]", 2), "SO3": ("[O-]S(=O)[O-]", 2),
+          "Cr2O7": ("[O-][Cr](=O)(=O)O[Cr](=O)(=O)[O-]", 2), "O": ("[O-2]", 2), "S": ("[S-2]", 2),
+          "PO4": ("[O-]P(=O)([O-])[O-]", 3)}
+_SALT = re.compile(r"^(?P<c>NH4|[A-Z][a-z]?)(?P<cn>\d?)(?:\((?P<pa>[A-Za-z0-9]+)\)(?P<pn>\d)|(?P<rest>[A-Z][A-Za-z0-9]*))$")
+
+
+def salt_smiles(token: str) -> str | None:
+    """The SMILES of an ionic compound written as a formula, or None. The charges must balance: 'NaCl2' is
+    no salt; 'FeCl3' is iron(III) chloride (iron is read as Fe3+, so 'FeCl2' is refused rather than guessed)."""
+    m = _SALT.match(token.strip())
+    if not m or m.group("c") not in CATIONS:
+        return None
+    if m.group("pa"):
+        anion, n_anion = m.group("pa"), int(m.group("pn"))
+    else:  # 'SO4' is sulfate; 'Cl2' is two chlorides
+        rest = m.group("rest")
+        anion, n_anion = (rest, 1) if rest in ANIONS else (rest[:-1], int(rest[-1])) if rest[-1:].isdigit() else ("", 0)
+    if anion not in ANIONS:
+        return None
+    (cation_smiles, plus), (anion_smiles, minus) = CATIONS[m.group("c")], ANIONS[anion]
+    n_cation = int(m.group("cn") or 1)
+    if n_cation * plus != n_anion * minus:
+        return None
+    return ".".join([cation_smiles] * n_cation + [anion_smiles] * n_anion)

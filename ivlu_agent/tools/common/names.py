@@ -7,7 +7,7 @@ from ...errors import IvluError
 from . import chem
 from .chem import compounds, groups
 from .colors import NAMED as COLOR_NAMES
-from .formulas import FORMULA, condensed_smiles, element_counts, ion_smiles
+from .formulas import FORMULA, condensed_smiles, element_counts, ion_smiles, salt_smiles
 from .prose import FILLER as PROSE_FILLER
 
 ARROWS = re.compile(r"\s*(?:->|→|=>|⟶|⇌|⇄|<=>|<->|⟷)(?:\[(?P<cond>[^\]]{0,80})\])?\s*")
@@ -230,8 +230,8 @@ def molecule_spans(text: str, systematic: dict[str, str] | None = None) -> list[
             spans.append((start, start + len(token), token, ion))
             continue
         compound, is_formula = compound_of_formula(token)
-        condensed = condensed_smiles(token) if compound is None else None
-        if condensed is not None:  # 'CH3CH2OH': its formula is checked against the token when it is planned
+        condensed = (condensed_smiles(token) or salt_smiles(token)) if compound is None else None
+        if condensed is not None:  # 'CH3CH2OH' (its atoms are checked when it is planned), 'NaOH'
             spans.append((start, start + len(token), token, condensed))
             continue
         if is_formula and only_a_formula(token):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from ...errors import IvluError
 from ..base import PlanContext
 from ..common.chem import lookup_compound
-from ..common.formulas import check_condensed, condensed_smiles, ion_smiles
+from ..common.formulas import check_condensed, condensed_smiles, ion_smiles, salt_smiles
 from ..common.names import (
     ARROWS,
     ELEMENTAL,
@@ -63,7 +63,7 @@ REACTION_WORD = re.compile(r"\b(?:reaction|reacts?|reacting|reacted|equation|sch
                            r"reactants?|reagents?)\b", re.I)
 SENTENCE = re.compile(r"(?<=[.;:])\s+|\n")
 # A transformation named before 'of': 'the bromination of', 'Fischer esterification of' -> its caption.
-NAMED = re.compile(r"(?:^|\b(?:for|of|show|draw|write)\s+)(?:the\s+|an?\s+)?(?P<n>(?:[A-Z][\w-]*\s+|[\w-]+-"
+NAMED = re.compile(r"(?:^|\b(?:[Ff]or|[Oo]f|[Ss]how|[Dd]raw|[Ww]rite|[Gg]ive)\s+)(?:the\s+|an?\s+)?(?P<n>(?:[A-Z][\w-]*\s+|[\w-]+-"
                    r"(?:catalys|catalyz)ed\s+)?[a-z-]*(?:ation|ysis|ition|ution))\s+(?:reaction\s+)?of\b")
 
 
@@ -197,6 +197,10 @@ class ReactionRule:
         if compound is not None and only_a_formula(phrase):
             facts = ctx.describe(compound.smiles)
             return Component(name=compound.name, smiles=facts["smiles"], inchikey=facts["inchikey"])
+        salt = salt_smiles(phrase) if compound is None else None  # 'NaOH', 'CaCl2'
+        if salt is not None:
+            facts = ctx.describe(salt)
+            return Component(name=phrase, smiles=facts["smiles"], inchikey=facts["inchikey"])
         condensed = condensed_smiles(phrase)  # 'CH3COOCH2CH3'
         if condensed is not None and compound is None:
             facts = ctx.describe(condensed)
