@@ -3,6 +3,7 @@
     .venv/bin/python evals/prose_eval.py                     # the "tune" split (default)
     .venv/bin/python evals/prose_eval.py --split held-out    # only once, at the end of a piece of work
     .venv/bin/python evals/prose_eval.py --ids p001,p017 --out /tmp/run.json
+    .venv/bin/python evals/prose_eval.py --file evals/prose/requests_v2.jsonl --split held-out  # the second set
 
 Each request of evals/prose/requests.jsonl is run through the real agent (symbolic engine, one
 worker, a fresh temporary home) and its final plan (the step specs) is compared with the line's
@@ -207,11 +208,12 @@ def score(row: dict, agent) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--split", default="tune", choices=["tune", "held-out", "all"])
+    ap.add_argument("--file", default=str(REQUESTS), help="the request set (requests_v2.jsonl: a second, all held-out)")
     ap.add_argument("--ids", default="", help="comma-separated ids to run (debugging)")
     ap.add_argument("--out", default=str(ROOT / "prose" / "last_run.json"))
     args = ap.parse_args(argv)
 
-    rows = [json.loads(line) for line in REQUESTS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [json.loads(line) for line in Path(args.file).read_text(encoding="utf-8").splitlines() if line.strip()]
     rows = [r for r in rows if args.split == "all" or r["split"] == args.split]
     if args.ids:
         wanted = set(args.ids.split(","))

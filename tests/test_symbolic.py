@@ -170,7 +170,7 @@ def test_a_displayed_formula_draws_every_atom_and_element_words_are_not_compound
 
 
 def test_stereoisomer_sets_give_one_labelled_panel_each(planner):
-    trans, cis = planner.plan("Draw the cis and trans isomers of but-2-ene", [], []).steps
+    cis, trans = planner.plan("Draw the cis and trans isomers of but-2-ene", [], []).steps  # in the order named
     assert (trans.title, trans.inchikey) == ("trans-but-2-ene (E)", "IAQRGUVFOMOMEM-ONEGZZNKSA-N")
     assert (cis.title, cis.inchikey) == ("cis-but-2-ene (Z)", "IAQRGUVFOMOMEM-ARJAWSKDSA-N")
     s, r = planner.plan("draw both enantiomers of alanine", [], []).steps

@@ -46,6 +46,22 @@ def split_outside_quotes(pattern: re.Pattern, text: str) -> list[str]:
     return [re.sub(r"\0(\d+)\0", lambda m: spans[int(m.group(1))], part) for part in parts]
 
 
+def pieces(pattern: re.Pattern, text: str) -> list[tuple[str, str]]:
+    """(the separator before it, the piece) for each piece of `text` split at `pattern` outside quotes."""
+    masked = PROTECTED.sub(lambda m: "\0" * len(m.group()), text)
+    out, start, before = [], 0, ""
+    for m in pattern.finditer(masked):
+        if m.start() > start:
+            out.append((before, text[start:m.start()]))
+            before = text[m.start():m.end()]
+        else:
+            before += text[m.start():m.end()]
+        start = m.end()
+    if text[start:]:
+        out.append((before, text[start:]))
+    return [(sep, part) for sep, part in out if part.strip()]
+
+
 class SymbolicPlanner:
     """Plans by rules. `describe(smiles)` and `call(target, ...)` run native code in the worker."""
 
@@ -175,13 +191,14 @@ class SymbolicPlanner:
     def _plan_mixed(self, clause: str, ctx: PlanContext) -> list[StepSpec]:
         """Several rules claim one clause: split it at 'and' / commas and route each part."""
         parts: list[tuple[Rule | None, str]] = []
-        for part in split_outside_quotes(PART_BREAK, clause):
+        for separator, part in pieces(PART_BREAK, clause):
             owners = [r for r in RULES if r.claims(part)]
             owner = owners[0] if owners else None
             previous = parts[-1][0] if parts else None
-            continues = getattr(previous, "owns", None) and previous.owns(parts[-1][1] + " and " + part)
+            joined = parts[-1][1] + separator + part if parts else part  # the words as written, commas kept
+            continues = getattr(previous, "owns", None) and previous.owns(joined)
             if parts and (owner is None or owner is previous or continues):
-                parts[-1] = (parts[-1][0] or owner, parts[-1][1] + " and " + part)
+                parts[-1] = (parts[-1][0] or owner, joined)
             else:
                 parts.append((owner, part))
         steps: list[StepSpec] = []

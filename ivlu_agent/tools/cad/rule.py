@@ -189,16 +189,17 @@ def plan_feature(phrase: str, part: dict, notes: Assumptions) -> list[dict]:
         if w.take(r"\bcounter-?bored?s?\b") and not cbore:
             raise IvluError("The counterbore's diameter and depth are missing.",
                             "'counterbored 10 x 3 deep' (diameter x depth)", "give both")
-        depth_m = w.take(rf"({NUM})\s*(?:mm)?\s*deep\b") or w.take(rf"\bdepth\s*({NUM})")
+        depth_m = w.take(rf"({NUM})\s*(?:mm)?\s*(?:deep|depth)\b") or w.take(rf"\bdepth\s*(?:of\s+)?({NUM})")
         inset_m = w.take(rf"({NUM})\s*(?:mm)?\s*(?:in\s+)?from\s+(?:the|each|all|every)\s+(?:edges?|sides?|corners?)\b") or \
             w.take(rf"\b(?:inset|edge distance)\s*(?:of\s+)?({NUM})")
         corners = w.take(r"\b(?:at|in|on|near)\s+(?:the\s+|each\s+|all\s+)?(?:four\s+|4\s+)?corners?\b|"
                          r"\bone\s+(?:at|in)\s+each\s+corner\b")
         row = w.take(r"\bin\s+a\s+(?:row|line)\b|\bevenly\s+spaced\b|\bequally\s+spaced\b")
         spacing_m = w.take(rf"({NUM})\s*(?:mm)?\s*(?:apart|between centres|centre to centre)\b") or \
-            w.take(rf"\bon\s+({NUM})\s*(?:mm)?\s*centres?\b|\bspaced\s+({NUM})")
+            w.take(rf"\b(?:on|at)\s+({NUM})\s*(?:mm)?\s*centres?\b|\bspaced\s+({NUM})")
         circle_m = w.take(rf"\bon\s+an?\s+({NUM})\s*(?:mm)?\s*(?:diameter\s+)?(?:bolt|pitch)?\s*(?:circle|pcd)\b")
         dia_m = w.take(rf"({NUM})\s*(?:mm|cm)?\s*(?:diameter\s*)?(?:\w+\s+)?(?:holes?|bores?)\b") or \
+            w.take(rf"({NUM})\s*(?:mm|cm)?\s*diameter\b") or \
             w.take(rf"\b(?:diameter)\s*({NUM})") or w.take(rf"\b(?:holes?|bores?)\s+(?:of\s+)?({NUM})\b")
         if dia_m is None:
             raise IvluError(f"The hole diameter is missing in {phrase.strip()!r}.",
@@ -312,12 +313,14 @@ SIZE_ONLY = re.compile(rf"^\s*(?:an?\s+)?{NUM}\s*(?:mm|cm)?\s*(?:long|wide|deep|
 # Where the features just named go: '…, 10 mm in from each edge', '…, 40 mm apart', '…, evenly spaced'.
 PLACEMENT_ONLY = re.compile(rf"^\s*(?:each\s+|all\s+)?(?:{NUM}\s*(?:mm)?\s*(?:in\s+)?from\s+(?:the|each|all|every)\s+"
                             rf"(?:edges?|sides?|corners?)|{NUM}\s*(?:mm)?\s*apart|(?:evenly|equally)\s+spaced|"
-                            rf"in\s+a\s+(?:row|line)|on\s+{NUM}\s*(?:mm)?\s*centres?)\s*$")
+                            rf"in\s+a\s+(?:row|line)|on\s+{NUM}\s*(?:mm)?\s*centres?)"
+                            rf"(?:\s+(?:at|in|on)\s+(?:the\s+|each\s+|all\s+)?(?:four\s+)?corners?)?\s*\.?\s*$")
 
 
 # 'a boss of diameter 20 mm and height 10 mm': a depth or height after 'and' is the feature's, not the part's
 FEATURE_SIZE = re.compile(rf"^\s*(?:(?:a|its|the)\s+)?(?:(?:height|depth)\s*(?:of\s+)?{NUM}\s*(?:mm)?|{NUM}\s*(?:mm)?\s*"
-                          rf"(?:high|deep|tall))(?:\s+(?:in|at|on)\s+the\s+(?:centre|middle|top|bottom)(?:\s+face)?)?\s*$")
+                          rf"(?:high|deep|tall|depth|height))(?:\s+(?:in|at|on)\s+the\s+(?:centre|middle|top|bottom)"
+                          rf"(?:\s+of\s+the\s+\w+\s+face|\s+face)?)?\s*\.?\s*$")
 
 
 def _feature_phrases(phrases: list[str]) -> list[str]:
@@ -357,7 +360,7 @@ def plan_part(text: str, notes: list[str] | None = None, strict: bool = False) -
     if kind == "tube":  # a washer's '13 mm hole' is its bore
         w.text = re.sub(rf"({NUM})\s*mm\s*(?:diameter\s+)?(?:(?:centre|central|middle)\s+)?(?:hole|bore)\b",
                         r"inner diameter \1 mm", w.text, count=1)
-    phrases = _feature_phrases(re.split(r",|;|\bwith\b|\band\b|\bplus\b|\bhaving\b", w.text))
+    phrases = _feature_phrases(re.split(r",|;|\bwith\b|\band\b|\bplus\b|\bhaving\b|\bha[sv]e?\b|\bcontains\b", w.text))
     base_phrases = [p for p in phrases if not FEATURE_RE.search(p)]
     base_words = Words(" ; ".join(base_phrases))  # ';' keeps a size from pairing across phrases
     part = take_base(base_words, kind, found.group(), assumed)

@@ -43,6 +43,8 @@ NOT_SMILES = {"NO", "OR", "IN", "ON", "IS", "SO", "OF", "I", "A", "CO", "HI", "O
 def looks_like_smiles(token: str) -> bool:
     if len(token) < 2 or not SMILES_CHARS.match(token) or token in NOT_SMILES:
         return False
+    if re.fullmatch(r"\(?[RSEZ]\)?|\([RSEZ](?:,[RSEZ])*\)", token):
+        return False  # '(S)' is a stereo descriptor in words ('(R) on the left and (S) on the right')
     if not any(ch.isalpha() for ch in token):
         return False  # '20', '(3)' and '1.5' are numbers, not structures
     if any(ch in token for ch in "()=#[]@/\\") or any(ch.isdigit() for ch in token):
@@ -181,6 +183,20 @@ def only_a_formula(token: str) -> bool:
     are formulas; 'CO' and 'OC' (methanol) are SMILES."""
     digits = re.findall(r"\d", token)
     return "H" in token or token[:1].isdigit() or any(digits.count(d) % 2 for d in set(digits))
+
+
+# A prefix left hanging for the name after it: 'ortho-, meta- and para-xylene', 'cis- and trans-but-2-ene'.
+SUSPENDED = re.compile(r"(?<![\w-])(?P<heads>(?:[\w(),']+-\s*,\s*)*[\w(),']+-)\s+(?:and|or|&)\s+(?P<last>[\w(),']+)-"
+                       r"(?P<stem>[A-Za-z][\w,-]*(?:\s+(?:acid|ester|ether|alcohol))?)")
+
+
+def expand_suspended(text: str) -> str:
+    """'ortho-, meta- and para-xylene' → 'ortho-xylene, meta-xylene and para-xylene'."""
+    def expand(m: re.Match) -> str:
+        heads = [h.strip().rstrip("-") for h in m.group("heads").split(",") if h.strip()]
+        names = [f"{h}-{m.group('stem')}" for h in heads]
+        return ", ".join(names) + f" and {m.group('last')}-{m.group('stem')}"
+    return SUSPENDED.sub(expand, text)
 
 
 def find_molecules(text: str, systematic: dict[str, str] | None = None) -> tuple[list[tuple[str, str]], list[str]]:

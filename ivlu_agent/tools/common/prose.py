@@ -14,7 +14,8 @@ ENUMERATOR = re.compile(r"(?:(?<=\s)|^)(?:\((?:[a-h]|i{1,3}|iv|vi{0,3}|\d{1,2})\
                         r"|(?:slide|part|panel|question|q|figure|fig\.?)\s*(?:\d{1,2}|[a-h])\s*[:.)]"
                         r"|\d{1,2}\.(?=\s+[A-Za-z]))(?=\s)", re.I)
 # Abbreviations whose full stop ends no sentence ('Dr. Patel', 'e.g. benzene').
-ABBREVIATION = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof|St|Fig|No|vs|approx|ca|cf|e\.g|i\.e|etc)\.", re.I)
+ABBREVIATION = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof|St|Fig|No|vs|approx|ca|cf|e\.g|i\.e|etc|conc|dil|aq|temp|min|max)\.",
+                          re.I)
 
 
 def quoted(clause: str) -> list[tuple[int, int, str]]:
@@ -46,5 +47,5 @@ exam exams test quiz homework worksheet handout notes paper report thesis poster
 answer key question questions problem part following given label labelled labeled
 publication journal article manuscript si supporting information supplementary appendix figures
 row rows own alone separately separate together compare comparing comparison contrast
-beside alongside side sides example examples e g i e eg ie etc pls plz thx ty design designed
+beside alongside side sides example examples e g i e eg ie etc pls plz thx ty design designed consider considering
 """.split())

@@ -14,6 +14,7 @@ from ..common.names import (
     FILLER,
     STRONG_SYSTEMATIC,
     displayed_formula,
+    expand_suspended,
     find_groups,
     find_molecules,
     prefixed_names,
@@ -28,7 +29,8 @@ OPSIN = "ivlu_agent.tools.common.opsin:parse_names"
 STEREO = "ivlu_agent.tools.common.stereo:"
 STEREO_PREFIX = re.compile(r"^(?:[LD]|[RS]|\([RS]\)|\([EZ]\)|cis|trans)-", re.I)  # 'L-alanine' -> 'alanine'
 # 'the cis and trans isomers of', 'both enantiomers of', 'the E and Z isomers of', 'the stereoisomers of'
-ISOMER_SET = re.compile(r"\b(?:(?:cis|trans|e|z|r|s)\s*(?:and|&|/|or)\s*(?:cis|trans|e|z|r|s)\s+(?:isomers?|forms?)|"
+ISOMER_SET = re.compile(r"(?:\(?\b(?:cis|trans|e|z|r|s)\b\)?\s*(?:and|&|/|or)\s*\(?\b(?:cis|trans|e|z|r|s)\b\)?\s+"
+                        r"(?:isomers?|forms?|enantiomers?)|\b"
                         r"(?:(?:both|two|all|the)\s+)*(?:geometric(?:al)?\s+isomers?|stereoisomers?|enantiomers?|"
                         r"optical\s+isomers?|cis[- /]trans\s+isomers?))\s+of\b", re.I)
 
@@ -37,6 +39,18 @@ ISOMER_SET = re.compile(r"\b(?:(?:cis|trans|e|z|r|s)\s*(?:and|&|/|or)\s*(?:cis|t
 # 'the (Z)-form of …'. It is drawn alone (common/stereo.py picks it), never with its partners.
 SINGLE_ISOMER = re.compile(r"\b(?:the\s+)?\(?(?P<p>[RSEZDL]|cis|trans|meso)\)?[- ]?(?:isomer|enantiomer|form|"
                            r"configuration|stereoisomer|version)\s+of\b", re.I)
+
+
+def in_order_named(steps: list[MoleculeSpec], clause: str) -> list[MoleculeSpec]:
+    """Stereoisomer panels in the order the words name their descriptors ('(R) … and (S) …', 'trans and cis');
+    those not named keep their place after them."""
+    def position(step: MoleculeSpec) -> int:
+        label = re.match(r"^\(([^)]+)\)-", step.name)
+        words = [label.group(1)] if label else []
+        words += [w for w in ("cis", "trans") if step.title.startswith(w)]
+        found = [m.start() for w in words for m in re.finditer(rf"(?<![\w-])\(?{re.escape(w)}\)?(?![\w-])", clause)]
+        return min(found) if found else len(clause)
+    return sorted(steps, key=position)
 
 
 def unquoted(clause: str) -> str:
@@ -75,7 +89,7 @@ VOCABULARY = frozenset(FILLER) | {"highlighting", "structural", "displayed", "sk
                                          "drug", "drugs", "medicine", "hormone", "vitamin", "natural", "simple",
                                          "simplest", "famous", "important", "typical", "example", "examples",
                                          "monomer", "monomers", "isomer", "isomers", "ring", "rings",
-                                         "peptide", "dipeptide", "tripeptide", "smiles", "tetrapeptide", "residue", "residues",
+                                         "peptide", "dipeptide", "tripeptide", "smiles", "left", "right", "tetrapeptide", "residue", "residues",
                                          # stereoisomer sets (ISOMER_SET)
                                          "enantiomer", "enantiomers", "stereoisomer", "stereoisomers", "geometric",
                                          "geometrical", "optical", "mirror", "cis", "trans", "e", "z", "r", "s", "forms"}
@@ -94,7 +108,7 @@ class MoleculeRule:
     vocabulary = VOCABULARY
 
     def claims(self, clause: str) -> bool:
-        clause = unquoted(clause)  # a title 'Aspirin: 125 years' is text to write, not a structure to draw
+        clause = expand_suspended(unquoted(clause))  # a title 'Aspirin: 125 years' is text to write
         if ARROWS.search(clause):
             return False
         molecules, leftovers = find_molecules(find_groups(clause)[2])
@@ -105,7 +119,7 @@ class MoleculeRule:
         ) and bool(re.search(r"\b(draw|molecule|structure|compound)\b", clause, re.I))
 
     def plan(self, clause: str, ctx: PlanContext) -> list[MoleculeSpec]:
-        clause = unquoted(clause)
+        clause = expand_suspended(unquoted(clause))  # 'ortho-, meta- and para-xylene': three names
         wanted, colors, rest = find_groups(clause)
         displayed, rest = displayed_formula(rest)
         single = SINGLE_ISOMER.search(rest)  # 'the R enantiomer of alanine': that one only
@@ -163,6 +177,7 @@ class MoleculeRule:
             lines.append(f"- {shown}: {facts['formula']}" + (f"; highlight {counts}" if counts else ""))
         if isomer_set:
             steps = [iso for step in steps for iso in self._stereoisomers(step, isomer_set.group(), ctx)]
+            steps = in_order_named(steps, clause)  # '(R) on the left and (S) on the right': R first
         if single:
             steps = [self._one_stereoisomer(step, single.group("p"), ctx) for step in steps]
         missing = [g for g in wanted if not any(g in s.highlight for s in steps)]

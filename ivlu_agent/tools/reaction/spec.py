@@ -68,7 +68,7 @@ class ReactionSpec(StepSpec):
         for c in self.reactants + self.products:
             compound = compounds().get(c.name.lower())
             if compound is not None:
-                out += [compound.name, *compound.synonyms, *compound.abbreviations]
+                out += [compound.name, *compound.synonyms, *compound.abbreviations, compound.formula]
         return out
 
     def refine(self, verdicts: list[Verdict], attempt: int) -> tuple["ReactionSpec", str] | None:

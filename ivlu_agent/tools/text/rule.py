@@ -38,7 +38,7 @@ def quote_after_colon(clause: str) -> str:
     m = COLON_TEXT.match(clause)
     if m and not quoted(clause) and layout_of(m.group("lead")) is not None \
             and not re.match(r"^\s*(?:for|in|on|to|at|about)\b", m.group("lead"), re.I) \
-            and not asks_for_a_figure(m.group("text")):
+            and not asks_for_a_figure(m.group("text"), m.group("lead")):
         parts = [p.strip() for p in re.split(r"\s+[—–|]\s+|\s+-\s+", m.group("text")) if p.strip()]
         if len(parts) >= 2:
             return f"{m.group('lead')}: '{parts[0]}' subtitle '{' — '.join(parts[1:])}'"
@@ -67,12 +67,16 @@ FIGURE_WORDS = re.compile(r"\b(?:structures?|skeletal|formulas?|molecules?|compo
                           re.I)
 
 
-def asks_for_a_figure(words: str) -> bool:
-    """Whether unquoted words name something to draw (a figure word, or a compound of the table): such words
-    are never taken as text to write, so 'Next slide: the structure of neopentane' draws neopentane."""
+def asks_for_a_figure(words: str, lead: str = "") -> bool:
+    """Whether unquoted words name something to draw: a figure word, or a compound of the table after a slide
+    or poster lead. Such words are never taken as text to write, so 'Next slide: the structure of
+    neopentane' draws neopentane; on a label, sign or tag a compound's name is its text ('label for a
+    reagent bottle: 0.1 M hydrochloric acid, corrosive')."""
     from ..common.names import compound_spans
 
-    return bool(FIGURE_WORDS.search(words) or compound_spans(words))
+    if FIGURE_WORDS.search(words):
+        return True
+    return bool(compound_spans(words)) and not re.search(r"\b(?:labels?|signs?|tags?|stickers?|badges?)\b", lead, re.I)
 
 
 def unquoted_text(clause: str) -> tuple[str, str, str] | None:
