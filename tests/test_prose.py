@@ -197,3 +197,23 @@ def test_a_trailing_part_for_another_kind_is_never_swallowed_into_node_labels(pl
                                        "titrate to end point → record volume) and the reaction HCl + NaOH → NaCl + H2O.")
     assert [s.kind for s in steps] == ["diagram", "reaction"]
     assert [n.label for n in steps[0].nodes][0] == "fill burette"
+
+
+def test_framing_clauses_counts_and_everyday_cad_units(planner):
+    steps, faithful = plan_of(planner, "two things pls: (1) a 50 mm cube with a 10 mm hole through the middle, "
+                                       "(2) a sign that reads 'Safety Glasses Required'")
+    assert [s.kind for s in steps] == ["cad", "text"] and faithful.passed  # 'two things' counts the panels
+    (washer,), _ = plan_of(planner, "washer, 1 inch outside diameter, 1/2 inch hole, 1/8\" thick")
+    assert (washer.part.outer_diameter, washer.part.inner_diameter, washer.part.height) == (25.4, 12.7, 3.175)
+    (tube,), _ = plan_of(planner, "a tube 25 mm OD with a 2 mm wall, 120 long")
+    assert tube.part.inner_diameter == 21
+    (tree,), _ = plan_of(planner, "A classification tree: Vertebrates at the root, branching into Mammals, Birds "
+                                  "and Fish.")
+    assert {(e.source, e.target) for e in tree.edges} == {("vertebrates", "mammals"), ("vertebrates", "birds"),
+                                                        ("vertebrates", "fish")}
+    (plot,), _ = plan_of(planner, "The standard normal distribution (mean 0, sd 1) plotted from −4 to 4")
+    assert (plot.x_min, plot.x_max) == (-4, 4)  # 'sd 1)' is no '1)' numbering a new part
+    (eq,), _ = plan_of(planner, "just need E = mc² nicely typeset")
+    assert eq.kind == "equation"
+    steps, _ = plan_of(planner, "I'm teaching geometric isomerism to my Year 11s: cis-but-2-ene and trans-but-2-ene")
+    assert [s.smiles for s in steps] == ["C/C=C\\C", "C/C=C/C"]

@@ -100,6 +100,18 @@ def account(request: str, evidence: Iterable[str], vocabulary: Iterable[str]) ->
                    details={"not_understood": left_words, "numbers_unused": left_numbers})
 
 
+# 'three things', 'two figures': a count of the figure's parts, accounted for when the plan has that many steps.
+PARTS_COUNT = re.compile(r"\b(?P<n>\d{1,2}|two|three|four|five|six)\s+(?:things|figures|panels|parts|items|pictures|"
+                         r"images|diagrams|drawings|plots|structures)\b", re.I)
+
+
+def only_framing(clause: str) -> bool:
+    """A clause of filler and a count alone ('two things pls:'): it frames the request, asking for nothing."""
+    words = tokens(clause)
+    return bool(words) and all(w in FILLER or w in NUMBER_WORDS or w.isdigit() or w in ("things", "need", "want")
+                               for w in words)
+
+
 def check_plan(request: str, steps: list[StepSpec], unhonoured: Iterable[str] = ()) -> Verdict:
     """`account` over the plan's steps, with the directive words of the rules of the kinds it draws; what the
     planner read but the figure cannot honour (`Plan.unhonoured`) is named as not understood."""
@@ -108,7 +120,12 @@ def check_plan(request: str, steps: list[StepSpec], unhonoured: Iterable[str] = 
     for step in steps:
         if rules.get(step.kind) is not None:
             vocabulary |= rules[step.kind].vocabulary
-    verdict = account(request, [e for step in steps for e in step.evidence()], vocabulary)
+    evidence = [e for step in steps for e in step.evidence()]
+    for m in PARTS_COUNT.finditer(request):  # 'three things: …' with three steps
+        word = m.group("n").lower()
+        if (int(word) if word.isdigit() else NUMBER_WORDS[word]) == len(steps):
+            evidence.append(m.group())
+    verdict = account(request, evidence, vocabulary)
     unhonoured = list(unhonoured)
     if not unhonoured:
         return verdict

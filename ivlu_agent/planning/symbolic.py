@@ -19,7 +19,7 @@ from ..tools import MAX_STEPS, RULES, Plan
 from ..tools.base import PlanContext, Rule, StepSpec
 from ..tools.common.prose import ABBREVIATION, ENUMERATOR, QUOTED
 from ..types import ArtifactRef
-from .faithful import check_plan
+from .faithful import check_plan, only_framing
 
 CLAUSE_BREAK = re.compile(r"\s*(?:;|\n|,?\s+\bthen\b|\.\s+(?=[A-Z])|" + ENUMERATOR.pattern + r")\s*", re.I)
 PART_BREAK = re.compile(r"\s*(?:,\s*and\s+|,(?!\d)\s*|\s+and\s+|\s+plus\s+|\s+(?:next to|beside|alongside|under|"
@@ -91,6 +91,9 @@ class SymbolicPlanner:
                     if reworked is not None:
                         steps = reworked
                         continue
+                if planned is None and only_framing(clause):
+                    ctx.reasoning.append(f"'{clause}' frames the request and asks for nothing itself")
+                    continue  # 'two things pls:', 'I need three figures:'
                 if planned is None and steps and check_plan(clause, steps).passed:
                     # 'Draw the reaction scheme.' after the scheme: every word is already accounted for
                     ctx.reasoning.append(f"'{clause}' asks for nothing beyond the steps before it")

@@ -117,6 +117,9 @@ def take_base(w: Words, kind: str, noun: str, notes: Assumptions) -> dict:
     if kind == "tube":
         outer = _named(w, "outer diameter|outside diameter|od")
         inner = _named(w, "inner diameter|inside diameter|id|bore")
+        wall = _named(w, "wall(?: thickness)?", "wall(?: thickness)?|thick wall")  # 'a 2 mm wall'
+        if inner is None and outer is not None and wall is not None:
+            inner = outer - 2 * wall
         height = _named(w, "height|length|thickness", "high|tall|long|thick")
         got = {"outer diameter": outer, "inner diameter": inner, "length": height}
         missing = [k for k, v in got.items() if v is None]

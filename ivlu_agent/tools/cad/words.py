@@ -91,7 +91,8 @@ def inches_written(text: str) -> list[str]:
     """The sizes a request gives in inches ('3 x 2 x 1 inch', '0.5 inch'), as written, for the part's title."""
     t = f" {text.lower()} "
     out = [v for m in INCH_CHAIN.finditer(t) for v in m.groups() if v]
-    return out + [m.group(1) for m in INCHES.finditer(INCH_CHAIN.sub(" ", t))]
+    single = re.compile(rf"((?<![\d.])\d+/\d+|{NUM})\s*{_INCH}(?=\s|$|,|;|\.)")  # '1/2 inch' stays a fraction
+    return out + [m.group(1) for m in single.finditer(INCH_CHAIN.sub(" ", t))]
 
 
 def normalise(text: str) -> str:
@@ -110,6 +111,9 @@ def normalise(text: str) -> str:
     t = re.sub(r"\bby\b(?=\s*-?\d)", " x ", t)
     t = re.sub(r"\br(?=\d)", " radius ", t)
     t = re.sub(r"(\d)(cm)\b", r"\1 \2", t)
+    t = re.sub(r"(?<![\d.])(\d+)/(\d+)(?=\s*(?:inches|inch|in\b|\"|″))",  # '1/2 inch', '1/8"'
+               lambda m: f"{int(m.group(1)) / int(m.group(2)):g}" if int(m.group(2)) else m.group(), t)
+    t = re.sub(r"\bacross\s+the\s+flats\b", "across flats", t)
     t = INCH_CHAIN.sub(_to_mm, t)  # drawings are in mm; the part's title keeps the inches
     t = INCHES.sub(lambda m: f"{float(m.group(1)) * 25.4:g} mm", t)
     t = re.sub(r"\bcentres?\b|\bcenters?\b", " centre ", t)

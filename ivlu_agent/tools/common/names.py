@@ -43,7 +43,7 @@ NOT_SMILES = {"NO", "OR", "IN", "ON", "IS", "SO", "OF", "I", "A", "CO", "HI", "O
 def looks_like_smiles(token: str) -> bool:
     if len(token) < 2 or not SMILES_CHARS.match(token) or token in NOT_SMILES:
         return False
-    if re.fullmatch(r"\(?[RSEZ]\)?|\([RSEZ](?:,[RSEZ])*\)", token):
+    if re.fullmatch(r"\(?[RSEZ]\)?|\([RSEZ](?:,[RSEZ])*\)|\d+s", token):  # '(S)'; 'Year 11s', '1990s'
         return False  # '(S)' is a stereo descriptor in words ('(R) on the left and (S) on the right')
     if not any(ch.isalpha() for ch in token):
         return False  # '20', '(3)' and '1.5' are numbers, not structures
@@ -92,6 +92,8 @@ def compound_spans(text: str) -> list[tuple[int, int, str, str]]:
                 break
             key = " ".join(low[s:e].split())
             hit = table.get(key) or abbreviations.get(text[s:e])
+            if hit is not None and len(key) <= 3 and text[s:e].islower():
+                continue  # 'hf' in 'E = hf' is no hydrogen fluoride: a two- or three-letter name needs capitals
             if hit is not None:
                 found.append((s, e, hit.name, hit.smiles))
     return found

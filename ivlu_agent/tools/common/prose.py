@@ -10,7 +10,8 @@ QUOTED = re.compile(r"""(?<!\w)'(?P<a>(?:[^']|'(?=\w))+)'(?!\w)|"(?P<b>[^"]+)"|â
 
 # Labels that number the parts of a request: '(a)', 'b)', '(iii)', '1.', 'Q2:', 'Slide 2:', 'Part B:'.
 # Each starts a new clause and is itself no part of what is drawn.
-ENUMERATOR = re.compile(r"(?:(?<=\s)|^)(?:\((?:[a-h]|i{1,3}|iv|vi{0,3}|\d{1,2})\)|(?:[a-h]|i{1,3}|iv|vi{0,3}|\d{1,2})\)"
+ENUMERATOR = re.compile(r"(?:(?<=\s)|^)(?:\((?:[a-h]|i{1,3}|iv|vi{0,3}|\d{1,2})\)|(?:(?<=[:;.,]\s)|(?<=^))"
+                        r"(?:[a-h]|i{1,3}|iv|vi{0,3}|\d{1,2})\)"
                         r"|(?:slide|part|panel|question|q|figure|fig\.?)\s*(?:\d{1,2}|[a-h])\s*[:.)]"
                         r"|\d{1,2}\.(?=\s+[A-Za-z]))(?=\s)", re.I)
 # Abbreviations whose full stop ends no sentence ('Dr. Patel', 'e.g. benzene').
@@ -47,5 +48,6 @@ exam exams test quiz homework worksheet handout notes paper report thesis poster
 answer key question questions problem part following given label labelled labeled
 publication journal article manuscript si supporting information supplementary appendix figures
 row rows own alone separately separate together compare comparing comparison contrast
-beside alongside side sides example examples e g i e eg ie etc pls plz thx ty design designed consider considering
+beside alongside side sides example examples e g i e eg ie etc pls plz thx ty design designed consider considering things items measuring measures first second third finally lastly physics chemistry biology maths math mathematics science
+stats statistics engineering geography
 """.split())

@@ -32,6 +32,8 @@ AFTER_TREE = re.compile(r"^\s*,?\s*(?:and\s+)?(?:then\s+)?(?:draw|show|sketch)\s
 # Hierarchies written as relations: 'an org chart: CEO at the top, CTO and CFO report to the CEO'.
 HIERARCHY_WORDS = re.compile(r"\b(?:org(?:ani[sz]ation(?:al)?)?\s*charts?|hierarch(?:y|ies))\b", re.I)
 REPORTS = re.compile(r"^(?P<kids>.+?)\s+(?:reports?|answers?)\s+to\s+(?:the\s+)?(?P<boss>.+)$|"
+                     r"^(?P<boss6>.*?)\s*(?:branch(?:es|ing)?|splits?|splitting|divides?|dividing|divided)\s+(?:in)?to\s+"
+                     r"(?P<kids6>.+)$|"
                      r"^(?:(?:the\s+)?root\s+)?(?P<boss4>.+?)\s+(?:has|have|with|contains)\s+(?:the\s+)?(?:(?:two|three|four|"
                      r"\d+)\s+)?(?:children|child|kids|sub-?categories|subtypes|branches|members)?\s*:?\s*(?P<kids4>.+)$|"
                      r"^(?P<boss2>.+?)\s+(?:manages|supervises|leads|is\s+(?:the\s+)?(?:boss|manager|head|parent)"
@@ -124,17 +126,22 @@ def hierarchy_spec(text: str) -> tuple[DiagramSpec, str]:
     tree from relations ('report to', 'manages', 'under'); 'two engineers' are two nodes."""
     body = re.sub(r"^.*?\b(?:org(?:ani[sz]ation(?:al)?)?\s*charts?|hierarch(?:y|ies)|trees?)\b\s*"
                   r"(?:(?:of|for|showing)\s+[^:]{0,60})?:?\s*", "", text.strip(" ."), flags=re.I)
-    root, pairs = "", []
+    root, pairs, boss = "", [], ""
     for item in split_items(body):
         top, rel = TOP.match(item), REPORTS.match(item)
         if top:
             root = clean_name(top.group("n"))
         elif rel:
-            kids = rel.group("kids") or rel.group("kids2") or rel.group("kids3") or rel.group("kids4")
-            boss = clean_name(rel.group("boss") or rel.group("boss2") or rel.group("boss3") or rel.group("boss4"))
+            kids = rel.group("kids") or rel.group("kids2") or rel.group("kids3") or rel.group("kids4") \
+                or rel.group("kids6")
+            boss = clean_name(rel.group("boss") or rel.group("boss2") or rel.group("boss3") or rel.group("boss4")
+                              or rel.group("boss6") or root)  # '…, branching into A, B': the root's children
             if rel.group("boss4") and not root and not pairs:
                 root = boss
             for kid in re.split(r"\s*(?:,|\band\b)\s*", kids):
+                pairs += [(boss, name) for name in _members(kid)]
+        elif boss and len(item.split()) <= 4:  # '… branching into Mammals, Birds and Fish': the list runs on
+            for kid in re.split(r"\s*(?:,|\band\b)\s*", item):
                 pairs += [(boss, name) for name in _members(kid)]
         else:
             raise IvluError(f"Cannot read {item!r} as part of the hierarchy.",

@@ -327,4 +327,5 @@ VOCABULARY = frozenset({"diagram", "diagrams", "flowchart", "flowcharts", "flow"
                         "organizational", "hierarchy", "top", "report", "reports", "reporting", "manages", "under",
                         "empty", "resulting", "result", "into", "this", "that", "given", "chain", "sequence",
                         "cycle", "stages", "stage", "phases", "phase", "intermediates", "correct", "sequence",
-                        "ending", "life", "lifecycle", "process"})
+                        "ending", "life", "lifecycle", "process", "classification", "taxonomy", "family", "branching",
+                        "branches", "into"})

@@ -24,7 +24,8 @@ KIND_WORDS = ("law", "equation", "formula", "theorem", "identity", "relation", "
 
 def _variants(alias: str) -> set[str]:
     folded = "".join(c for c in unicodedata.normalize("NFKD", alias) if not unicodedata.combining(c))
-    out = {alias, folded}
+    out = {alias, folded, alias.replace("^2", "²").replace("^3", "³")}  # 'E = mc²'
+    out |= {v.replace(" = ", "=") for v in out} | {v.replace("=", " = ") for v in out if " = " not in v}
     for name in (alias, folded):
         head, _, last = name.rpartition(" ")
         if head and last in KIND_WORDS:

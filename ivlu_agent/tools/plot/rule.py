@@ -15,7 +15,7 @@ from .numbers import NUM, constant
 from .spec import MAX_ABS_X, MAX_SAMPLES, MIN_SPAN, Curve, PlotSpec, Series
 
 PLOT_WORDS = re.compile(
-    r"\b(plot|plots|plotting|graph of|graph y|bar[- ]?charts?|bar[- ]graphs?|column charts?|line[- ]charts?|"
+    r"\b(plot|plots|plotted|plotting|graph of|graph y|bar[- ]?charts?|bar[- ]graphs?|column charts?|line[- ]charts?|"
     r"line[- ]graphs?|pie(?:[- ]charts?)?|scatter(?:[- ]?plots?)?|histograms?|charts? of)\b", re.IGNORECASE)
 SKETCH = re.compile(r"\b(?:sketch|draw|graph)\s+(?:the\s+)?(?:function\s+|curve\s+)?(?:y|f\s*\(\s*[a-z]\s*\))\s*=",
                     re.IGNORECASE)

@@ -272,6 +272,9 @@ class ReactionRule:
         if ARROWS.search(right):
             raise IvluError("Multi-step schemes are not supported yet.", "one arrow: 'A + B -> C'",
                             "split the scheme into one request per step")
+        lead, _, first = left.rpartition(",")  # 'then its combustion, C2H5OH + 3O2 → …': words before the scheme
+        if lead and "+" not in lead and first.strip():
+            left = first
         step = ReactionSpec(reactants=[self._component(p, ctx) for p in left.split(" + ")],
                             products=[self._component(p, ctx) for p in right.split(" + ")],
                             conditions=conditions)
