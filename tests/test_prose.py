@@ -217,3 +217,9 @@ def test_framing_clauses_counts_and_everyday_cad_units(planner):
     assert eq.kind == "equation"
     steps, _ = plan_of(planner, "I'm teaching geometric isomerism to my Year 11s: cis-but-2-ene and trans-but-2-ene")
     assert [s.smiles for s in steps] == ["C/C=C\\C", "C/C=C/C"]
+
+
+def test_data_labels_that_are_compounds_stay_in_their_chart(planner):
+    (chart,), faithful = plan_of(planner, "Bar chart of the boiling points of methanol (65 °C), ethanol (78 °C), "
+                                          "propan-1-ol (97 °C) and butan-1-ol (118 °C).")
+    assert chart.series[0].values == [65, 78, 97, 118] and faithful.passed

@@ -24,6 +24,9 @@ from .faithful import check_plan, only_framing
 CLAUSE_BREAK = re.compile(r"\s*(?:;|\n|,?\s+\bthen\b|\.\s+(?=[A-Z])|" + ENUMERATOR.pattern + r")\s*", re.I)
 PART_BREAK = re.compile(r"\s*(?:,\s*and\s+|,(?!\d)\s*|\s+and\s+|\s+plus\s+|\s+(?:next to|beside|alongside|under|"
                         r"underneath|above|below|beneath|showing|featuring|containing)\s+)\s*")
+# A part that names a figure of its own: 'and the reaction HCl + NaOH → …', 'and a plot of …'.
+KIND_NOUN = re.compile(r"\b(?:reactions?|equations?|schemes?|structures?|molecules?|formulas?|plots?|graphs?|charts?|"
+                       r"diagrams?|flow\s*charts?|trees?|posters?|labels?|slides?|views?|banners?|titles?|parts?)\b", re.I)
 HOLDS = re.compile(r"\b(?:showing|featuring|containing)\b", re.I)
 # Where a clause owned by one rule may still start with a part for another: 'a poster titled 'X' with the
 # structure of caffeine and a bar chart of …: coffee 95 mg, …'.
@@ -193,8 +196,8 @@ class SymbolicPlanner:
         # HCl + NaOH → NaCl + H2O' is a flowchart and a reaction, never node labels holding a reaction
         for m in reversed(list(PART_BREAK.finditer(masked))):
             head, tail = clause[:m.start()], clause[m.end():]
-            if len(tail.split()) < 3 or not head.strip():
-                continue  # 'graph A-B, B-C': a short item is the owner's, even if it looks like a SMILES
+            if len(tail.split()) < 3 or not head.strip() or not KIND_NOUN.search(tail):
+                continue  # only a part that names its own figure ('the reaction …'); 'ethanol (78 °C)' is data
             if not owner.claims(tail) and any(r.claims(tail) for r in RULES if r is not owner) \
                     and owner.owns(head):
                 return self._plan_owned(owner, head, ctx) + (self._plan_clause(tail, ctx) or [])
