@@ -223,3 +223,15 @@ def test_data_labels_that_are_compounds_stay_in_their_chart(planner):
     (chart,), faithful = plan_of(planner, "Bar chart of the boiling points of methanol (65 °C), ethanol (78 °C), "
                                           "propan-1-ol (97 °C) and butan-1-ol (118 °C).")
     assert chart.series[0].values == [65, 78, 97, 118] and faithful.passed
+
+
+def test_plainly_written_equations_are_typeset_and_smiles_bonds_are_not_equations(planner):
+    (pv,), faithful = plan_of(planner, "write PV = nRT")
+    assert pv.kind == "equation" and faithful.passed
+    steps, _ = plan_of(planner, "the structure of benzene, the photon energy equation E = hf, and a graph of y = 1/x "
+                                "for x from 1 to 10")
+    assert [s.kind for s in steps] == ["molecule", "equation", "plot"]
+    (f2,), _ = plan_of(planner, "draw F/C=C/F")
+    assert f2.kind == "molecule"  # the '=' of a double bond is no equation
+    with pytest.raises(IvluError):  # half an integral is never typeset
+        planner.plan("∫₀^π sin θ dθ = 2", [], [])

@@ -193,7 +193,7 @@ def plan_feature(phrase: str, part: dict, notes: Assumptions) -> list[dict]:
             raise IvluError("The counterbore's diameter and depth are missing.",
                             "'counterbored 10 x 3 deep' (diameter x depth)", "give both")
         depth_m = w.take(rf"({NUM})\s*(?:mm)?\s*(?:deep|depth)\b") or w.take(rf"\bdepth\s*(?:of\s+)?({NUM})")
-        inset_m = w.take(rf"({NUM})\s*(?:mm)?\s*(?:in\s+)?from\s+(?:the|each|all|every)\s+(?:edges?|sides?|corners?)\b") or \
+        inset_m = w.take(rf"({NUM})\s*(?:mm)?\s*(?:in\s+)?from\s+(?:the|each|all|every|both)\s+(?:edges?|sides?|corners?)\b") or \
             w.take(rf"\b(?:inset|edge distance)\s*(?:of\s+)?({NUM})")
         corners = w.take(r"\b(?:at|in|on|near)\s+(?:the\s+|each\s+|all\s+)?(?:four\s+|4\s+)?corners?\b|"
                          r"\bone\s+(?:at|in)\s+each\s+corner\b")
@@ -314,9 +314,10 @@ def _no_leftovers(w: Words, phrase: str) -> None:
 
 SIZE_ONLY = re.compile(rf"^\s*(?:an?\s+)?{NUM}\s*(?:mm|cm)?\s*(?:long|wide|deep|high|tall)\s*$")
 # Where the features just named go: '…, 10 mm in from each edge', '…, 40 mm apart', '…, evenly spaced'.
-PLACEMENT_ONLY = re.compile(rf"^\s*(?:each\s+|all\s+)?(?:{NUM}\s*(?:mm)?\s*(?:in\s+)?from\s+(?:the|each|all|every)\s+"
+PLACEMENT_ONLY = re.compile(rf"^\s*(?:each\s+|all\s+)?(?:{NUM}\s*(?:mm)?\s*(?:in\s+)?from\s+(?:the|each|all|every|both)\s+"
                             rf"(?:edges?|sides?|corners?)|{NUM}\s*(?:mm)?\s*apart|(?:evenly|equally)\s+spaced|"
-                            rf"in\s+a\s+(?:row|line)|on\s+{NUM}\s*(?:mm)?\s*centres?)"
+                            rf"in\s+a\s+(?:row|line)|on\s+{NUM}\s*(?:mm)?\s*centres?|"
+                            rf"(?:one\s+)?(?:near|at|in|on)\s+(?:the\s+|each\s+|all\s+)?(?:four\s+)?corners?)"
                             rf"(?:\s+(?:at|in|on)\s+(?:the\s+|each\s+|all\s+)?(?:four\s+)?corners?)?\s*\.?\s*$")
 
 

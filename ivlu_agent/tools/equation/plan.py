@@ -146,6 +146,8 @@ def plan_equation(task: str, source: str = "", rhs: str = "", variable: str = ""
     if task == "named":
         statement = safe_sympify(expected)
         return fields(statement, latex, check, solves=sympy.srepr(safe_sympify(solves)) if solves else "")
+    if task == "plain":  # 'E = hf', 'sin²θ + cos²θ = 1' written in words' maths: typeset as LaTeX
+        task, latex = "latex", plain_to_latex(source)
     if task == "latex":
         from .render import layout
 

@@ -10,6 +10,7 @@ import unicodedata
 
 from ...errors import IvluError
 from ..base import PlanContext
+from ..common.names import looks_like_smiles
 from ..common.prose import QUOTED
 from .named import ALIASES, NAMED
 from .spec import EquationSpec
@@ -77,6 +78,48 @@ NOT_MINE = re.compile(r"\b(?:plot|chart|histogram|graph of|flowchart|tree|molecu
                       re.I)
 
 
+# An equation written plainly in a request: 'E = hf', 'y = mx + c', 'sin²θ + cos²θ = 1', 'PV = nRT'. Each side is
+# a run of maths tokens around '='; a word of three letters or more that names no function ends it, and one side
+# must hold a letter next to an operator, a function or another letter ('d = 20' and 'x = 5' are values).
+_MATHS_TOKEN = re.compile(r"^[A-Za-zα-ωΑ-ΩΔ0-9²³⁰¹⁴⁵⁶⁷⁸⁹₀-₉().^*/+·×−-]+$")
+_FUNCTION = re.compile(r"^(?:sin|cos|tan|cot|sec|csc|sinh|cosh|tanh|ln|log|exp|sqrt|arcsin|arccos|arctan)", re.I)
+_MATHS = re.compile(r"[A-Za-zα-ω]\s*[-+*/^·×²³]|[-+*/^·×²³]\s*[A-Za-zα-ω]|\b(?:sin|cos|tan|ln|log|exp|sqrt)|"
+                    r"[A-Za-zα-ω]{2}")
+
+
+def _maths_word(token: str) -> bool:
+    letters = re.sub(r"[^A-Za-z]", "", token)
+    english = len(letters) >= 3 and (letters.islower() or (letters[0].isupper() and letters[1:].islower()))
+    return bool(_MATHS_TOKEN.match(token)) and (len(letters) <= 2 or bool(_FUNCTION.match(token))
+                                                or (len(letters) <= 4 and not english))  # 'PV', 'nRT' yes; 'the' no
+
+
+def bare_equation(text: str) -> str:
+    """The plainly written equation in `text`, or ''."""
+    text = QUOTED.sub(" ", text)
+    if re.search(r"[∫∑∏√∂∞]|\\|\$", text):
+        return ""  # an integral, sum or root written with symbols is not read here: never typeset half of it
+    for m in re.finditer(r"(?<![<>=!])=(?!=)", text):
+        start, end = text.rfind(" ", 0, m.start()) + 1, text.find(" ", m.end())
+        if looks_like_smiles(text[start:end if end >= 0 else len(text)].strip(",;.")):
+            continue  # the '=' of a SMILES double bond ('F/C=C/F')
+        left = text[:m.start()].split()
+        right = re.split(r"(?<=\S)[,;](?=\s|$)|\.(?=\s|$)", text[m.end():], maxsplit=1)[0].split()
+        lhs: list[str] = []
+        for token in reversed(left):
+            if not _maths_word(token):
+                break
+            lhs.insert(0, token)
+        rhs: list[str] = []
+        for token in right:
+            if not _maths_word(token.rstrip(",;.")):
+                break
+            rhs.append(token.rstrip(",;."))
+        if lhs and rhs and (_MATHS.search(" ".join(lhs)) or _MATHS.search(" ".join(rhs))):
+            return f"{' '.join(lhs)} = {' '.join(rhs)}"
+    return ""
+
+
 def _strip(text: str) -> str:
     return text.strip().strip(" .,;:!?'\"").strip()
 
@@ -89,7 +132,8 @@ VOCABULARY = frozenset({"equation", "equations", "formula", "formulas", "identit
                         "limit", "sum", "series", "latex", "typeset", "write", "equals", "equal", "is", "the", "a", "an", "x",
                         "y", "z", "t", "d", "derivation", "evaluate", "evaluated", "compute", "computed", "result", "its",
                         "state", "statement", "expression", "closed", "form", "general", "solution", "roots", "root",
-                        "result", "answer", "value", "working", "steps", "display", "give", "find", "down"}) | set(KIND_WORDS)
+                        "result", "answer", "value", "working", "steps", "display", "give", "find", "down", "trig",
+                        "trigonometric", "typeset", "nicely"}) | set(KIND_WORDS)
 
 
 class EquationRule:
@@ -107,6 +151,8 @@ class EquationRule:
 
     def claims(self, clause: str) -> bool:
         if DOLLARS.search(clause) or BARE_LATEX.search(clause) or _ALIAS_RE.search(clause):
+            return True
+        if bare_equation(clause):
             return True
         if any(pattern.search(clause) for _, pattern in TASKS):
             return True
@@ -141,6 +187,11 @@ class EquationRule:
             if bare:
                 steps.append(self._spec(ctx, "typeset " + bare.group("latex"), task="latex",
                                         latex=bare.group("latex").strip()))
+                rest = ""
+        if not steps and not any(pattern.search(rest) for _, pattern in TASKS):
+            plain = bare_equation(rest)  # 'the photon energy equation E = hf', 'y = mx + c'
+            if plain:
+                steps.append(self._spec(ctx, plain, task="plain", source=plain))
                 rest = ""
         for kind, pattern in TASKS:
             m = pattern.search(rest)
