@@ -64,3 +64,10 @@ def test_an_arrangement_the_figure_does_not_honour_is_not_filler(agent):
     assert [s.status for s in result.steps] == ["verified", "verified"]
     assert result.status == "unverified" and result.faithful.details["not_understood"] == ["below"]
     assert agent.run("draw caffeine and aspirin side by side").status == "verified"
+
+
+def test_sub_and_superscript_digits_are_numbers_not_a_crash():
+    """The third held-out set found 'ln[A]₀' crashing the check with a ValueError: '₀' is a digit to str.isdigit
+    but not to float()."""
+    verdict = account("ln[A] = ln[A]₀ − kt and E = mc²", ["ln A", "0", "kt", "E = m c^{2}"], set())
+    assert verdict.passed, verdict.message

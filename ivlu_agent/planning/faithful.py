@@ -18,6 +18,7 @@ plain code over words; it never reads pixels, and it errs towards "not understoo
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Iterable
 
 from ..tools import REGISTRY, StepSpec
@@ -34,13 +35,14 @@ NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, 
 CONTEXT_NUMBER = re.compile(r"\b(?:year|grade|class|form|lecture|lesson|week|unit|chapter|section|question|q|"
                             r"exercise|problem|page|p|slide|part|module|module|session|day|homework|hw|test|quiz|"
                             r"exam|paper|level|ks|key\s+stage)\s*\d{1,3}[a-z]?\b", re.I)
-WORD = re.compile(r"[^\W\d_]+(?:'s)?|\d+(?:\.\d+)?", re.UNICODE)
+WORD = re.compile(r"[^\W\d_]+(?:'s)?|[0-9]+(?:\.[0-9]+)?", re.UNICODE)
 ENDINGS = ("'s", "s", "es", "ed", "d", "ing", "ly", "ies")
 
 
 def tokens(text: str) -> list[str]:
-    """Words and numbers, lower-cased; CJK runs are one token each."""
-    return [t.lower() for t in WORD.findall(text)]
+    """Words and numbers, lower-cased; CJK runs are one token each. Superscript and subscript digits are digits
+    ('mc²', '[A]₀'), so a number token is always ASCII digits."""
+    return [t.lower() for t in WORD.findall(unicodedata.normalize("NFKC", text))]
 
 
 def evidence_tokens(strings: Iterable[str]) -> tuple[set[str], set[float]]:
