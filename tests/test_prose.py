@@ -235,3 +235,16 @@ def test_plainly_written_equations_are_typeset_and_smiles_bonds_are_not_equation
     assert f2.kind == "molecule"  # the '=' of a double bond is no equation
     with pytest.raises(IvluError):  # half an integral is never typeset
         planner.plan("∫₀^π sin θ dθ = 2", [], [])
+
+
+def test_arrow_schemes_with_words_around_them_and_multi_line_labels(planner):
+    (da,), _ = plan_of(planner, "Pericyclic reactions: draw the simplest Diels–Alder, buta-1,3-diene + ethene → "
+                                "cyclohexene, with heat on the arrow.")
+    assert [c.smiles for c in da.reactants] == ["C=CC=C", "C=C"] and da.conditions == "heat"
+    *_, hydration = plan_of(planner, "Draw ethene + H2O → ethanol with H3PO4 catalyst, 300 °C, 60 atm written on "
+                                     "the arrow.")[0]
+    assert [c.name for c in hydration.products] == ["ethanol"] and "H3PO4" in hydration.conditions
+    (label,), _ = plan_of(planner, 'a reagent bottle label: "0.1 M HCl", second line "Corrosive"')
+    assert (label.heading, label.body) == ("0.1 M HCl", "Corrosive")
+    (bst,), _ = plan_of(planner, "Insert the keys 50, 30, 70 (in that order) into an empty binary search tree")
+    assert bst.expect.bst_keys == [50, 30, 70]

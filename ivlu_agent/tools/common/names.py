@@ -118,7 +118,8 @@ def elemental_spans(text: str, taken: list[tuple[int, int, str, str]]) -> list[t
 # or a colour named right after the group. A group word inside a class name ('the amino acids glycine
 # and alanine', 'nitro compounds') describes the molecules and highlights nothing.
 HIGHLIGHT_DIRECTIVE = re.compile(
-    r"\b(?:highlight|colou?r|mark|label|circle|emphasi[sz]e|indicat|shade|identify|point(?:ing)?\s+out)\w*|"
+    r"\b(?:highlight|colou?r|mark|label|circle|emphasi[sz]e|indicat|shade|identify|point(?:ing)?\s+out|stand\s+out|"
+    r"stands\s+out)\w*|"
     r"\bshow(?:s|ing)?\s+(?:the\s+|its\s+|all\s+)?(?=[\w-]+(?:\s+[\w-]+)?\s+groups?\b)", re.I)  # 'show the aldehyde group in'
 
 # A compound named as a part of another ('the indole ring of serotonin', 'its benzene ring'): a substructure,

@@ -24,8 +24,8 @@ def _too_big(n_nodes: int, n_edges: int) -> None:
 
 # 'Insert 8, 3, 10, 1 (in this order) into an empty binary search tree (and draw the resulting tree)'
 INSERT_FIRST = re.compile(r"^\s*(?:please\s+)?(?:insert|add|put)\s+(?:the\s+)?(?:keys?\s+|values?\s+|numbers?\s+)?"
-                          r"(?P<keys>[-−]?\d+(?:\s*(?:,|and)\s*[-−]?\d+)*)\s*,?\s*(?:(?:in\s+)?(?:this|that|the\s+given)"
-                          r"\s+order\s*,?\s*)?(?:(?:in)?to|in)\s+(?:an?\s+|the\s+)?(?:(?:empty|initially\s+empty|new)\s+)?$",
+                          r"(?P<keys>[-−]?\d+(?:\s*(?:,|and)\s*[-−]?\d+)*)\s*,?\s*(?:\(?(?:in\s+)?(?:this|that|the\s+given)"
+                          r"\s+order\)?\s*,?\s*)?(?:(?:in)?to|in)\s+(?:an?\s+|the\s+)?(?:(?:empty|initially\s+empty|new)\s+)?$",
                           re.I)
 AFTER_TREE = re.compile(r"^\s*,?\s*(?:and\s+)?(?:then\s+)?(?:draw|show|sketch)\s+(?:the\s+)?(?:resulting|final|"
                         r"finished)\s+(?:tree|bst)\s*\.?\s*$", re.I)

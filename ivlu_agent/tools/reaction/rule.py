@@ -35,7 +35,7 @@ VOCABULARY = frozenset(FILLER) | {
     # the words that place a reaction's conditions and name its parts
     "write", "under", "aqueous", "dilute", "concentrated", "acidified", "excess", "warm", "warmed", "heating",
     "room", "temperature", "catalytic", "reactant", "reactants", "product", "products", "by-product",
-    "by-products", "organic", "inorganic", "conc", "dil", "aq", "arrow", "above", "reagent", "reagents", "made", "prepared", "obtained", "formed",
+    "by-products", "organic", "inorganic", "conc", "dil", "aq", "arrow", "above", "written", "put", "reagent", "reagents", "made", "prepared", "obtained", "formed",
     "synthesised", "synthesized", "manufactured", "oxidised", "oxidized", "reduced", "converted", "hydrolysed",
     "hydrolyzed", "into", "including", "include", "includes", "species", "side", "overall", "balanced"}
 
@@ -63,9 +63,9 @@ REACTION_WORD = re.compile(r"\b(?:reaction|reacts?|reacting|reacted|equation|sch
                            r"reactants?|reagents?)\b", re.I)
 SENTENCE = re.compile(r"(?<=[.;:])\s+|\n")
 # Conditions written after an arrow scheme: '…, with conc. H2SO4 over the arrow', '…, catalysed by Pt', '…; heat'.
-ARROW_CONDITIONS = re.compile(r"\s*[,;]\s*(?:(?:with|using|under|in\s+the\s+presence\s+of|(?:catalys|catalyz)ed\s+by|"
-                              r"catalysts?:?|conditions?:?)\s+)(?P<c>[^;]{1,80}?)(?:\s+(?:over|above|on)\s+the\s+arrow)?"
-                              r"\s*\.?$", re.I)
+ARROW_CONDITIONS = re.compile(r"(?:\s*[,;]\s*|\s+)(?:(?:with|using|under|in\s+the\s+presence\s+of|(?:catalys|catalyz)ed\s+by|"
+                              r"catalysts?:?|conditions?:?)\s+)(?P<c>[^;]{1,80}?)(?:\s+(?:written\s+|put\s+)?(?:over|above|on)"
+                              r"\s+the\s+arrow)?\s*\.?$", re.I)
 # A transformation named before 'of': 'the bromination of', 'Fischer esterification of' -> its caption.
 NAMED = re.compile(r"(?:^|\b(?:[Ff]or|[Oo]f|[Ss]how|[Dd]raw|[Ww]rite|[Gg]ive)\s+)(?:the\s+|an?\s+)?(?P<n>(?:[A-Z][\w-]*\s+|[\w-]+-"
                    r"(?:catalys|catalyz)ed\s+)?[a-z-]*(?:ation|ysis|ition|ution))\s+(?:reaction\s+)?of\b")
@@ -272,7 +272,7 @@ class ReactionRule:
         if ARROWS.search(right):
             raise IvluError("Multi-step schemes are not supported yet.", "one arrow: 'A + B -> C'",
                             "split the scheme into one request per step")
-        lead, _, first = left.rpartition(",")  # 'then its combustion, C2H5OH + 3O2 → …': words before the scheme
+        lead, _, first = left.rpartition(", ")  # 'then its combustion, C2H5OH + 3O2 → …' (not 'buta-1,3-diene')
         if lead and "+" not in lead and first.strip():
             left = first
         step = ReactionSpec(reactants=[self._component(p, ctx) for p in left.split(" + ")],

@@ -29,7 +29,7 @@ ROLES = [
 ]
 # 'a banner for our conference: ICMS 2026, Lisbon, 3-5 June': after a layout word and a colon, the rest is the
 # exact text, as if it were quoted.
-COLON_TEXT = re.compile(r"^(?P<lead>[^:'\"“”]{1,80}?):\s*(?P<text>[^'\"“”:]{1,300}?)\s*\.?$")
+COLON_TEXT = re.compile(r"^(?P<lead>[^:'\"“”]{1,80}?):\s*(?P<text>[^'\"“”]{1,300}?)\s*\.?$")  # 'says: Lecture 7: …'
 
 
 def quote_after_colon(clause: str) -> str:
@@ -183,9 +183,10 @@ class TextRule:
                 role = "heading"
             roles[role].append(text.strip())
             previous_end = end
-        if layout == "label" and len(roles["heading"]) > 1:
-            raise IvluError(f"A label holds one string; {clause!r} quotes {len(roles['heading'])}.",
-                            "one quoted string per label", "ask for one label per string, or a panel")
+        if layout == "label" and len(roles["heading"]) > 1:  # 'a label: "0.1 M HCl", second line "Corrosive"'
+            lines = roles["heading"]
+            layout, roles = "panel", {"heading": lines[:1], "subheading": [], "body": lines[1:]}
+            ctx.notes.append(f"a label of {len(lines)} lines is drawn as a panel: the first line as its heading")
         if layout == "panel" and roles["subheading"]:
             roles["body"] = roles["subheading"] + roles["body"]
             roles["subheading"] = []
