@@ -75,8 +75,9 @@ def glued_symbols(word: str, words: set[str]) -> bool:
     return len(word) <= 4 and all(ch in words for ch in word)
 
 
-def account(request: str, evidence: Iterable[str], vocabulary: Iterable[str]) -> Verdict:
-    """The `plan.faithful` verdict: every word and number of `request` is accounted for."""
+def account(request: str, evidence: Iterable[str], vocabulary: Iterable[str], unhonoured: Iterable[str] = ()) -> Verdict:
+    """The `plan.faithful` verdict: every word and number of `request` is accounted for. `unhonoured` names what
+    the planner read but the figure cannot honour; each is listed as not understood."""
     words, numbers = evidence_tokens(evidence)
     known = FILLER | set(vocabulary) | words
     left_words: list[str] = []
@@ -91,7 +92,7 @@ def account(request: str, evidence: Iterable[str], vocabulary: Iterable[str]) ->
         elif not (stems(t) & known) and not any(len(t) > 3 and w.startswith(t) for w in words) \
                 and not glued_symbols(t, words):
             left_words.append(t)
-    left_words = list(dict.fromkeys(left_words))
+    left_words = list(dict.fromkeys(left_words)) + list(unhonoured)
     left_numbers = list(dict.fromkeys(left_numbers))
     passed = not left_words and not left_numbers
     problems = ([f"not understood: {', '.join(left_words)}"] if left_words else []) + \
@@ -127,13 +128,4 @@ def check_plan(request: str, steps: list[StepSpec], unhonoured: Iterable[str] = 
         word = m.group("n").lower()
         if (int(word) if word.isdigit() else NUMBER_WORDS[word]) == len(steps):
             evidence.append(m.group())
-    verdict = account(request, evidence, vocabulary)
-    unhonoured = list(unhonoured)
-    if not unhonoured:
-        return verdict
-    left = verdict.details["not_understood"] + unhonoured
-    problems = [f"not understood: {', '.join(left)}"] + \
-        ([f"numbers not used by the plan: {', '.join(verdict.details['numbers_unused'])}"]
-         if verdict.details["numbers_unused"] else [])
-    return verdict.model_copy(update={"passed": False, "score": 0.0, "message": "; ".join(problems) + ".",
-                                      "details": {**verdict.details, "not_understood": left}})
+    return account(request, evidence, vocabulary, unhonoured)

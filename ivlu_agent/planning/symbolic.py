@@ -22,15 +22,16 @@ from ..types import ArtifactRef
 from .faithful import check_plan, only_framing
 
 CLAUSE_BREAK = re.compile(r"\s*(?:;|\n|,?\s+\bthen\b|\.\s+(?=[A-Z])|" + ENUMERATOR.pattern + r")\s*", re.I)
-PART_BREAK = re.compile(r"\s*(?:,\s*and\s+|,(?!\d)\s*|\s+and\s+|\s+plus\s+|\s+(?:next to|beside|alongside|under|"
-                        r"underneath|above|below|beneath|showing|featuring|containing)\s+)\s*")
+_PART_JOINS = (r",\s*and\s+|,(?!\d)\s*|\s+and\s+|\s+plus\s+|\s+(?:next to|beside|alongside|under|underneath|above|"
+               r"below|beneath|showing|featuring|containing)\s+")
+PART_BREAK = re.compile(rf"\s*(?:{_PART_JOINS})\s*")
 # A part that names a figure of its own: 'and the reaction HCl + NaOH → …', 'and a plot of …'.
 KIND_NOUN = re.compile(r"\b(?:reactions?|equations?|schemes?|structures?|molecules?|formulas?|plots?|graphs?|charts?|"
                        r"diagrams?|flow\s*charts?|trees?|posters?|labels?|slides?|views?|banners?|titles?|parts?)\b", re.I)
 HOLDS = re.compile(r"\b(?:showing|featuring|containing)\b", re.I)
 # Where a clause owned by one rule may still start with a part for another: 'a poster titled 'X' with the
 # structure of caffeine and a bar chart of …: coffee 95 mg, …'.
-LEAD_BREAK = re.compile(PART_BREAK.pattern[:-4] + r"|\s+with\s+)\s*")
+LEAD_BREAK = re.compile(rf"\s*(?:{_PART_JOINS}|\s+with\s+)\s*")
 
 
 # Quoted text, $LaTeX$ and abbreviations ('Dr. Patel') are never split.

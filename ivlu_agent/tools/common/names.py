@@ -276,9 +276,10 @@ def prefixed_names(text: str) -> list[tuple[str, str, str, str]]:
     what is 'peptide' or the prefix ('meso', 'D', '(R)')."""
     out = [(m.group(), "peptide", m.group(), "") for m in PEPTIDE_WORD.finditer(text)]
     table = compounds()
-    for m in STEREO_WORD.finditer(text):
-        whole = [sp for sp in compound_spans(text) if sp[0] == m.start()]
-        if whole:
+    prefixes = list(STEREO_WORD.finditer(text))
+    starts = {sp[0] for sp in compound_spans(text)} if prefixes else set()
+    for m in prefixes:
+        if m.start() in starts:
             continue  # the table knows the prefixed name itself ('L-alanine')
         after = [sp for sp in compound_spans(text[m.end():]) if sp[0] == 0]
         if after:

@@ -3,17 +3,13 @@
 
 from __future__ import annotations
 
-import re
-
 from ...errors import IvluError
 
 # The standard amino acids by three-letter code (IUPAC-IUBMB), to their one-letter codes.
 THREE_LETTER = {"ala": "A", "arg": "R", "asn": "N", "asp": "D", "cys": "C", "gln": "Q", "glu": "E", "gly": "G",
                 "his": "H", "ile": "I", "leu": "L", "lys": "K", "met": "M", "phe": "F", "pro": "P", "ser": "S",
                 "thr": "T", "trp": "W", "tyr": "Y", "val": "V"}
-PEPTIDE = re.compile(r"^(?:" + "|".join(THREE_LETTER) + r")(?:-(?:" + "|".join(THREE_LETTER) + r")){1,11}$", re.I)
-# A stereo descriptor written before a name.
-PREFIX = re.compile(r"^(?P<p>[DL]|meso|rac|dl|\((?:[RS]|[EZ])\)|[RS]|cis|trans)-(?P<name>.+)$", re.I)
+
 
 
 def peptide(sequence: str) -> str:
