@@ -183,8 +183,11 @@ def failed_facts(expect: dict, steps) -> list[str]:
     return fails
 
 
-def score(row: dict, agent) -> dict:
+def score(row: dict, agent, facts=None) -> dict:
+    """Run one request and classify it. `facts(expect, steps)` lists the failed facts (default: failed_facts)."""
     from ivlu_agent import IvluError
+
+    facts = facts or failed_facts
 
     expect = row["expect"]
     try:
@@ -197,7 +200,7 @@ def score(row: dict, agent) -> dict:
     except Exception as e:  # noqa: BLE001 - one crash must not end the evaluation
         return {"outcome": "refused", "reasons": [f"crash: {type(e).__name__}: {str(e).splitlines()[:1]}"],
                 "crashed": True}
-    fails = failed_facts(expect, result.steps)
+    fails = facts(expect, result.steps)
     plan = [{"kind": s.kind, "status": s.status, "spec": s.spec} for s in result.steps]
     if not fails:
         return {"outcome": "understood"}
