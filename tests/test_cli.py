@@ -87,7 +87,7 @@ def test_examples_of_an_unknown_kind_names_the_kinds(tmp_path):
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.splitlines() == [
         "error: Unknown kind 'nonsense'.",
-        "Expected: one of molecule, reaction, equation, text, cad, plot, diagram, generate, edit",
+        "Expected: one of molecule, lewis, reaction, equation, text, cad, plot, diagram, model3d, generate, edit",
         "What to do: run `ivlu examples` to list every kind, or name one of those"]
 
 

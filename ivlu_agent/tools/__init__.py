@@ -18,6 +18,8 @@ from .diagram import DiagramRule, DiagramSpec
 from .edit import EditSpec
 from .equation import EquationRule, EquationSpec
 from .generate import GenerateSpec
+from .lewis import LewisRule, LewisSpec
+from .model3d import Model3dRule, Model3dSpec
 from .molecule import MoleculeRule, MoleculeSpec
 from .plot import PlotRule, PlotSpec
 from .reaction import ReactionRule, ReactionSpec
@@ -25,12 +27,14 @@ from .text import TextRule, TextSpec
 
 REGISTRY: list[Kind] = [
     register(MoleculeSpec, MoleculeRule()),
+    register(LewisSpec, LewisRule()),
     register(ReactionSpec, ReactionRule()),
     register(EquationSpec, EquationRule()),
     register(TextSpec, TextRule()),
     register(CadSpec, CadRule()),
     register(PlotSpec, PlotRule()),
     register(DiagramSpec, DiagramRule()),
+    register(Model3dSpec, Model3dRule()),
     register(GenerateSpec),  # the model's head draws; no rule: model planners and routing write these
     register(EditSpec),
 ]
