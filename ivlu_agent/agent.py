@@ -13,7 +13,7 @@ from typing import Any, Iterator
 from .config import ENGINES, MAX_IMAGE_BYTES, MAX_IMAGES, MAX_REQUEST_CHARS, PREFER, default_home
 from .errors import IvluError
 from .store import ArtifactStore
-from .types import ArtifactRef, Event, RunResult, StepResult, Verdict
+from .types import ArtifactRef, Attempt, Event, RunResult, StepResult, Verdict
 
 ENGINE_OPTIONS = ("timeout_s",)
 PLANNER_OPTIONS = {"plan_retries": "retries", "think_tokens": "think_tokens", "plan_tokens": "plan_tokens",
@@ -224,7 +224,7 @@ class Agent:
                                                         subgraphs=True):
             if mode == "custom":
                 a = chunk["attempt"]
-                ok = all(v["passed"] for v in a["verdicts"])
+                ok = Attempt.model_validate(a).passed
                 yield Event(type="attempt", step_id=chunk["step_id"],
                             message=f"{chunk['step_id']} attempt {a['number']}: {'passed' if ok else 'failed'}",
                             data={"attempt": a})

@@ -8,6 +8,7 @@ import os
 import sys
 
 EXIT_OK, EXIT_UNVERIFIED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_NOT_CHECKABLE = 4  # `ivlu verify`: nothing in the image could be read, which is not a finding that it is wrong
 
 
 def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
@@ -141,7 +142,7 @@ def _summary(result) -> None:
     if result.steps:
         print("steps:")
     for s in result.steps:
-        failed = [v for v in s.verdicts if not v.passed]
+        failed = [v for v in s.verdicts if not v.passed and v.required]
         print(f"  {s.id} {s.kind:9s} {s.status:10s} {s.title}  ({len(s.attempts)} attempt(s))")
         for v in failed:
             print(f"      ✗ {v.verifier}: {v.message}")
@@ -173,13 +174,20 @@ def cmd_verify(args) -> int:
     if not verdicts:
         raise IvluError(f"The {kind} asked for has no text to look for in an image.", check.empty or
                         f"a {kind} with something to check", "add the labels to the request")
-    passed = all(v["passed"] for v in verdicts)
+    counted = [v for v in verdicts if v.get("required", True)]  # a second reader's report never decides
+    passed = all(v["passed"] for v in counted)
+    # "not checkable" (nothing could be read) is a third outcome, distinct from a finding that it is wrong
+    status = "passed" if passed else "not checkable" if all(
+        v["passed"] or v.get("details", {}).get("not_checkable") for v in counted) else "failed"
     if args.json:
-        print(json.dumps({"passed": passed, "verdicts": verdicts}, indent=2))
+        print(json.dumps({"passed": passed, "status": status, "verdicts": verdicts}, indent=2))
     else:
         for v in verdicts:
-            print(f"{'✓' if v['passed'] else '✗'} {v['verifier']} ({v['score']:.2f}): {v['message']}")
-    return EXIT_OK if passed else EXIT_UNVERIFIED
+            mark = "✓" if v["passed"] else "?" if v.get("details", {}).get("not_checkable") else \
+                "✗" if v.get("required", True) else "·"
+            print(f"{mark} {v['verifier']} ({v['score']:.2f}): {v['message']}")
+        print(f"status: {status}")
+    return {"passed": EXIT_OK, "not checkable": EXIT_NOT_CHECKABLE}.get(status, EXIT_UNVERIFIED)
 
 
 def cmd_examples(args) -> int:

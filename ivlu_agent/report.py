@@ -77,7 +77,8 @@ def render_report(result: RunResult) -> str:
         lines += ["| attempt | change | render s | verify s | verdicts |", "|---|---|---|---|---|"]
         shots = {n: name for name, _, n in _attempt_images(step)}
         for a in step.attempts:
-            verdicts = "<br>".join(f"{'✅' if v.passed else '❌'} {v.verifier} ({v.score:.2f}): {v.message}"
+            verdicts = "<br>".join(f"{'✅' if v.passed else '❌' if v.required else 'ℹ️'} {v.verifier} "
+                                   f"({v.score:.2f}){'' if v.required else ' (reported, not required)'}: {v.message}"
                                    for v in a.verdicts)
             label = f"{a.number} ({a.spec.get('kind', step.kind)})" + (
                 f" [image](panels/{shots[a.number]})" if a.number in shots else "")

@@ -33,6 +33,8 @@ class Verdict(BaseModel):
     checked: str = Field(default="", description="What was compared, in words.")
     message: str = Field(default="", description="What is wrong and what to do about it, for a person.")
     details: dict[str, Any] = Field(default_factory=dict, description="Machine-readable facts (InChIKeys, counts…).")
+    required: bool = Field(default=True, description="False for a second reader's report (OSRA beside the "
+                           "depiction certificate): shown with the others, but it never decides a step's status.")
 
 
 class HeadImage(BaseModel):
@@ -68,7 +70,8 @@ class Attempt(BaseModel):
 
     @property
     def passed(self) -> bool:
-        return bool(self.verdicts) and all(v.passed for v in self.verdicts)
+        counted = [v for v in self.verdicts if v.required]
+        return bool(counted) and all(v.passed for v in counted)
 
 
 class StepResult(BaseModel):
@@ -148,7 +151,7 @@ class RunResult(BaseModel):
                     "artifacts": [art(a, f"panels/{s.id}-{a.name}") for a in s.artifacts],
                     "verdicts": [
                         {"verifier": v.verifier, "passed": v.passed, "score": round(v.score, 4),
-                         "message": v.message}
+                         "message": v.message, **({} if v.required else {"required": False})}
                         for v in s.verdicts
                     ],
                 }

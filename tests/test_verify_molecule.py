@@ -23,8 +23,18 @@ def test_highlighted_caffeine_passes_every_check(tmp_path):
             "label_groups": True}
     files, meta = rendered(tmp_path, spec)
     verdicts = verify_molecule(spec, files, meta)
-    assert {v["verifier"] for v in verdicts} == {"molecule.identity", "molecule.highlight", "molecule.osra"}
+    assert {v["verifier"] for v in verdicts} == {"molecule.identity", "molecule.highlight", "molecule.depiction",
+                                                 "molecule.osra"}
     assert all(v["passed"] for v in verdicts), verdicts
+    osra = [v for v in verdicts if v["verifier"] == "molecule.osra"][0]
+    assert osra["required"] is False and osra["message"].startswith("Second reader:")
+
+
+def foreign(tmp_path, path):
+    """The same pixels without our embedded layout (as any other tool would save them)."""
+    out = tmp_path / "foreign.png"
+    Image.open(path).save(out)
+    return str(out)
 
 
 def test_wrong_structure_for_name_is_caught(tmp_path):
@@ -45,10 +55,19 @@ def test_missing_highlight_is_caught_in_pixels(tmp_path):
 
 def test_osra_rejects_another_molecule(tmp_path):
     files, _ = rendered(tmp_path, {"kind": "molecule", "smiles": ASPIRIN})
-    (verdict,) = verify_molecule_image(files["main.png"], CAFFEINE)
+    image = foreign(tmp_path, files["main.png"])
+    (verdict,) = verify_molecule_image(image, CAFFEINE)
     assert not verdict["passed"] and "OSRA read the drawing as" in verdict["message"]
-    (verdict,) = verify_molecule_image(files["main.png"], ASPIRIN)
+    (verdict,) = verify_molecule_image(image, ASPIRIN)
     assert verdict["passed"]
+
+
+def test_our_drawing_of_another_molecule_fails_its_certificate(tmp_path):
+    files, _ = rendered(tmp_path, {"kind": "molecule", "smiles": ASPIRIN})
+    depiction, osra = verify_molecule_image(files["main.png"], CAFFEINE)
+    assert depiction["verifier"] == "molecule.depiction" and not depiction["passed"]
+    assert "not the requested structure" in depiction["message"]
+    assert osra["required"] is False
 
 
 def test_absent_group_is_reported(tmp_path):
@@ -70,12 +89,20 @@ def test_corrupt_image_is_bad_input(tmp_path):
     assert io  # keep import used
 
 
-def test_an_unread_acyclic_drawing_says_why_and_promises_nothing(tmp_path):
+def test_an_unread_foreign_drawing_is_not_checkable_rather_than_wrong(tmp_path):
     files, _ = rendered(tmp_path, {"kind": "molecule", "smiles": "CCO"})
-    (verdict,) = verify_molecule_image(files["main.png"], "CCO")  # OSRA reads no structure in ethanol
-    assert not verdict["passed"] and verdict["details"]["read"] == []
-    assert "rarely reads acyclic structures" in verdict["message"] and "redrawn" not in verdict["message"]
+    (verdict,) = verify_molecule_image(foreign(tmp_path, files["main.png"]), "CCO")  # OSRA reads no ethanol
+    assert not verdict["passed"] and verdict["details"]["read"] == [] and verdict["details"]["not_checkable"]
+    assert "rarely reads acyclic structures" in verdict["message"] and "not checkable" in verdict["message"]
     blank = tmp_path / "blank.png"
     Image.new("RGB", (300, 300), "white").save(blank)
     (verdict,) = verify_molecule_image(str(blank), CAFFEINE)
-    assert verdict["message"] == "OSRA found no structure in the drawing."
+    assert verdict["message"].startswith("OSRA found no structure in the drawing.")
+    assert verdict["details"]["not_checkable"]
+
+
+def test_our_acyclic_drawing_is_certified_from_its_pixels(tmp_path):
+    files, _ = rendered(tmp_path, {"kind": "molecule", "smiles": "CCO"})
+    depiction, osra = verify_molecule_image(files["main.png"], "CCO")
+    assert depiction["passed"], depiction
+    assert not osra["passed"] and osra["required"] is False  # OSRA's blind reading is reported, not required

@@ -191,7 +191,7 @@ def finish(state: dict) -> dict:
         status = "failed"
     # Keep the best attempt last: the one with the most passed checks, then the highest score.
     if status == "unverified":
-        best = max(attempts, key=lambda a: (sum(v.passed for v in a.verdicts),
+        best = max(attempts, key=lambda a: (sum(v.passed for v in a.verdicts if v.required),
                                             sum(v.score for v in a.verdicts), a.number))
         if best is not attempts[-1] and best.artifacts:
             attempts.append(best.model_copy(update={"number": len(attempts) + 1,
@@ -229,7 +229,7 @@ def _same_route(attempts: list[dict], spec: dict) -> list[dict]:
 
 def after_verify(state: dict, services: Services) -> str:
     attempts = state["attempts"]
-    if all(v["passed"] for v in attempts[-1]["verdicts"]):
+    if Attempt.model_validate(attempts[-1]).passed:
         return "finish"
     # A neural step with an exact fallback always goes to refine: its spec bounds the head's attempts,
     # then hands over to the exact renderer.

@@ -50,15 +50,27 @@ def configure(options, depiction) -> None:
     options.addAtomIndices = depiction.atom_indices
     options.explicitMethyl = depiction.explicit_methyl
     options.legendFontSize = 18
+    options.minFontSize = 13  # RDKit's default (6 px) lets long chains' labels shrink below legibility
     options.annotationFontScale = 0.7
 
 
 
 def draw(mol, depiction, legend: str, highlight: dict, notes: dict[int, str] | None = None,
-         note_color=None) -> tuple[bytes, str, dict[int, tuple[float, float]]]:
-    """Draw to PNG and SVG. `highlight` holds atoms/bonds and their colours for RDKit."""
+         note_color=None) -> tuple[bytes, str, dict[int, tuple[float, float]], dict]:
+    """Draw to PNG and SVG. `highlight` holds atoms/bonds and their colours for RDKit.
+
+    Returns the PNG (with the layout embedded, see layout.py), the SVG, the pixel position of each
+    highlighted atom, and the layout the depiction certificate checks the PNG against."""
+    from rdkit import Chem
     from rdkit.Chem.Draw import rdMolDraw2D
 
+    from .layout import build_layout, embed
+
+    # Prepared once (kekulised, stereo bonds wedged) and drawn as is, so the bond orders and wedges the
+    # layout records are the ones on the page. The SMILES is taken before: wedging sets bond directions
+    # that SMILES would read as double-bond stereo.
+    smiles = Chem.MolToSmiles(mol)
+    mol = rdMolDraw2D.PrepareMolForDrawing(mol)
     for atom in mol.GetAtoms():
         if notes and atom.GetIdx() in notes:
             atom.SetProp("atomNote", notes[atom.GetIdx()])
@@ -66,9 +78,11 @@ def draw(mol, depiction, legend: str, highlight: dict, notes: dict[int, str] | N
             atom.ClearProp("atomNote")
     out = []
     coords: dict[int, tuple[float, float]] = {}
+    layout: dict = {}
     for drawer in (rdMolDraw2D.MolDraw2DCairo(depiction.size, depiction.size),
                    rdMolDraw2D.MolDraw2DSVG(depiction.size, depiction.size)):
         configure(drawer.drawOptions(), depiction)
+        drawer.drawOptions().prepareMolsBeforeDrawing = False
         # Notes and legend in a mid grey that the OSRA check's binarisation drops (see colors.py).
         drawer.drawOptions().setAtomNoteColour(note_color or colors.TEXT_GREY)
         drawer.drawOptions().setLegendColour(colors.TEXT_GREY)
@@ -79,7 +93,10 @@ def draw(mol, depiction, legend: str, highlight: dict, notes: dict[int, str] | N
                 p = drawer.GetDrawCoords(idx)
                 coords[idx] = (round(p.x, 1), round(p.y, 1))
         out.append(drawer.GetDrawingText())
-    return out[0], out[1], coords
+        if len(out) == 2:
+            layout = build_layout(mol, smiles, drawer, out[1], (depiction.size, depiction.size),
+                                  depiction.line_width)
+    return embed(out[0], layout), out[1], coords, layout
 
 
 # Settings tried in order when OSRA cannot read a drawing back (measured in STACK-NOTES and here).

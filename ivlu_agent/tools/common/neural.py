@@ -74,7 +74,7 @@ class NeuralSpec(StepSpec):
         phrases = neural_prompts()["corrections"]
         if attempt >= self.head_attempts:
             return self._give_up(attempt)
-        failed = [v for v in verdicts if not v.passed]
+        failed = [v for v in verdicts if not v.passed and v.required]
         image = next((v.details.get("image") for v in verdicts if v.details.get("image")), "")
         misspelt = {k: w for v in failed for k, w in v.details.get("misread", {}).items()}
         if misspelt and image:

@@ -67,7 +67,8 @@ def _tesseract(image_path: str | Path, lang: str, psm: int = 11, whitelist: str 
         if len(cols) == 12 and cols[11].strip():
             x, y, w, h = map(int, cols[6:10])
             words.append({"text": cols[11].strip(), "conf": float(cols[10]) / 100, "box": [x, y, x + w, y + h],
-                          "line": [int(c) for c in cols[2:5]]})  # block, paragraph, line
+                          "line": [int(c) for c in cols[2:5]],  # block, paragraph, line
+                          "page": int(cols[1])})  # which image, when `image_path` lists several (one per line)
     return words
 
 

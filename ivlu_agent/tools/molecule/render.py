@@ -34,7 +34,7 @@ def render_molecule(spec: dict) -> dict:
                  "highlightBonds": list(bonds), "highlightBondColors": bonds}
     key = ", ".join(f"{g}: {palette[g]}" for g in s.highlight if found[g])
     legend = "  ·  ".join(x for x in (s.name, key) if x)
-    png, svg, coords = draw(mol, s.depiction, legend, highlight, notes,
+    png, svg, coords, layout = draw(mol, s.depiction, legend, highlight, notes,
                             note_color=colors.TEXT_GREY)
     return {
         "files": [

@@ -100,12 +100,12 @@ class MoleculeSpec(StepSpec):
         return out
 
     def refine(self, verdicts: list[Verdict], attempt: int) -> tuple["MoleculeSpec", str] | None:
-        failed = {v.verifier: v for v in verdicts if not v.passed}
+        failed = {v.verifier: v for v in verdicts if not v.passed and v.required}
         identity = failed.get("molecule.identity")
         if identity and identity.details.get("target_smiles"):
             fixed = self.model_copy(update={"smiles": identity.details["target_smiles"]})
             return fixed, "replaced the SMILES with the requested compound's structure"
-        if "molecule.render" in failed or "molecule.osra" in failed or "molecule.highlight" in failed:
+        if {"molecule.render", "molecule.depiction", "molecule.osra", "molecule.highlight"} & set(failed):
             if attempt - 1 < len(DEPICTION_LADDER):
                 change, words = DEPICTION_LADDER[attempt - 1]
                 if self.displayed:  # a displayed formula keeps its hydrogens on every rung

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from ..common import colors
+from ..common.certificate import certify
 from ..common.chem import check_identity, group_atoms
+from ..common.layout import extract
 from ..common.osra import match_structure
 from .spec import MoleculeSpec
 
@@ -64,13 +66,27 @@ def verify_molecule(spec: dict, files: dict[str, str], meta: dict | None = None)
     verdicts = [identity, *check_groups(s, files.get("main.png"), meta or {})]
     if "main.png" in files:
         target = identity.get("details", {}).get("target_smiles") or s.smiles
-        verdicts.append(match_structure(files["main.png"], target, "molecule.osra"))
+        verdicts += verify_molecule_image(files["main.png"], target)
     return verdicts
 
 
 def verify_molecule_image(image_path: str, smiles: str) -> list[dict]:
-    """Raster check of any image (from this tool or another generator) against a structure."""
-    return [match_structure(image_path, smiles, "molecule.osra")]
+    """Raster check of any image against a structure.
+
+    One of our drawings carries its layout (common/layout.py): the depiction certificate decides, and
+    OSRA's reading is reported beside it. Any other image is read by OSRA alone; when OSRA finds no
+    structure at all the image is "not checkable", which is not a finding that it is wrong."""
+    layout = extract(image_path)
+    osra = match_structure(image_path, smiles, "molecule.osra")
+    if layout is not None:
+        osra["message"] = "Second reader: " + osra["message"]
+        return [certify(image_path, layout, smiles), {**osra, "required": False}]
+    if not osra["details"]["read"]:
+        osra["message"] += (" The image is not checkable: no layout of ours is embedded in it and OSRA read no "
+                            "structure. This says nothing about whether it is right; check it by eye, or "
+                            "redraw it with `ivlu run`.")
+        osra["details"]["not_checkable"] = True
+    return [osra]
 
 
 def check_pixels(spec: dict, image_path: str) -> list[dict]:

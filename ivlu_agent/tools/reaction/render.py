@@ -6,6 +6,7 @@ import io
 
 from ..common.canvas import SVG_NAMESPACES, font, nested_svg, svg_text
 from ..common.depict import draw, prepare
+from ..common.layout import LAYOUT_VERSION, embed
 from .spec import ReactionSpec
 
 GAP = 70  # width of a '+' or arrow cell, in pixels
@@ -34,14 +35,16 @@ def render_reaction(spec: dict) -> dict:
     pen = ImageDraw.Draw(image)
     svg_parts: list[str] = []
     boxes: list[dict] = []
+    layouts: list[dict] = []  # each structure's layout, in its own box's pixel frame
     x = 0
     mid = height // 2
     for (kind, comp), w in zip(cells, widths):
         if kind == "mol":
-            png, svg, _ = draw(prepare(comp.smiles, s.depiction), s.depiction, comp.name, {})
+            png, svg, _, layout = draw(prepare(comp.smiles, s.depiction), s.depiction, comp.name, {})
             image.paste(Image.open(io.BytesIO(png)).convert("RGB"), (x, 0))
             svg_parts.append(nested_svg(svg, x, 0, size, size))
             boxes.append({"smiles": comp.smiles, "name": comp.name, "box": [x, 0, x + size, size]})
+            layouts.append({"box": [x, 0, x + size, size], "layout": layout})
         elif kind == "plus":
             pen.text((x + w / 2, mid), "+", fill="black", font=font(40), anchor="mm")
             svg_parts.append(svg_text("+", x + w / 2, mid + 14, 40))
@@ -62,7 +65,8 @@ def render_reaction(spec: dict) -> dict:
                + "".join(svg_parts) + "</svg>")
     return {
         "files": [
-            {"name": "main.png", "mime": "image/png", "data": buf.getvalue()},
+            {"name": "main.png", "mime": "image/png",
+             "data": embed(buf.getvalue(), {"version": LAYOUT_VERSION, "structures": layouts})},
             {"name": "main.svg", "mime": "image/svg+xml", "data": svg_doc.encode()},
         ],
         "meta": {"boxes": boxes},

@@ -72,7 +72,8 @@ class ReactionSpec(StepSpec):
         return out
 
     def refine(self, verdicts: list[Verdict], attempt: int) -> tuple["ReactionSpec", str] | None:
-        if any(not v.passed and v.verifier in ("reaction.osra", "reaction.render") for v in verdicts):
+        if any(not v.passed and v.required and v.verifier in ("reaction.depiction", "reaction.osra", "reaction.render")
+               for v in verdicts):
             if attempt - 1 < len(DEPICTION_LADDER):
                 change, words = DEPICTION_LADDER[attempt - 1]
                 change = {**change, "size": max(400, min(change.get("size", 400), 500))}

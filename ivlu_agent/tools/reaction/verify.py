@@ -1,11 +1,14 @@
-"""Verify a reaction scheme: every component is the named compound, and OSRA reads each one back."""
+"""Verify a reaction scheme: every component is the named compound, and each structure's box in the PNG
+passes the depiction certificate against the layout embedded in the PNG; OSRA's reading is reported."""
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
 
+from ..common.certificate import certify
 from ..common.chem import check_identity
+from ..common.layout import extract
 from ..common.osra import match_structure
 from .spec import ReactionSpec
 
@@ -23,21 +26,38 @@ def verify_reaction(spec: dict, files: dict[str, str], meta: dict | None = None)
     boxes = (meta or {}).get("boxes", [])
     if "main.png" not in files:
         return verdicts
+    scheme = extract(files["main.png"]) or {}
+    layouts = {tuple(s["box"]): s["layout"] for s in scheme.get("structures", [])}
     with Image.open(files["main.png"]) as image, tempfile.TemporaryDirectory() as tmp:
-        read_ok, messages = 0, []
+        certified, read_ok, problems, messages = 0, 0, [], []
         for i, b in enumerate(boxes):
             crop = Path(tmp) / f"c{i}.png"
             image.crop(tuple(b["box"])).save(crop)
+            name = b["name"] or b["smiles"]
+            layout = layouts.get(tuple(b["box"]))
+            v = certify(str(crop), layout, b["smiles"], "reaction.depiction") if layout else None
+            certified += bool(v and v["passed"])
+            if not (v and v["passed"]):
+                problems.append(f"{name}: {v['message'] if v else 'no layout is embedded for it'}")
             v = match_structure(crop, b["smiles"], "reaction.osra")
             read_ok += v["passed"]
             if not v["passed"]:
-                messages.append(f"{b['name'] or b['smiles']}: {v['message']}")
+                messages.append(f"{name}: {v['message']}")
     n = max(1, len(boxes))
+    verdicts.append({
+        "verifier": "reaction.depiction", "passed": certified == len(boxes) and bool(boxes),
+        "score": round(certified / n, 4),
+        "checked": "each structure's box against its embedded layout (the depiction certificate: every bond "
+                   "stroke and atom label where the layout puts it, no stray ink)",
+        "message": (f"All {len(boxes)} structures match their layouts." if certified == len(boxes)
+                    else " ".join(problems)),
+    })
     verdicts.append({
         "verifier": "reaction.osra", "passed": read_ok == len(boxes) and bool(boxes), "score": round(read_ok / n, 4),
         "checked": "OSRA read each structure of the scheme back and compared InChIKeys",
-        "message": (f"OSRA reads all {len(boxes)} structures as requested." if read_ok == len(boxes)
-                    else " ".join(messages)),
+        "message": "Second reader: " + (f"OSRA reads all {len(boxes)} structures as requested."
+                                        if read_ok == len(boxes) else " ".join(messages)),
+        "required": False,
     })
     return verdicts
 
