@@ -139,3 +139,31 @@ def test_the_issue_compounds_are_verified_from_the_certificate(agent, name):
     assert verdicts["molecule.depiction"].passed
     assert verdicts["molecule.osra"].required is False  # OSRA's reading is shown beside it
     assert len(result.steps[0].attempts) == 1  # at the first drawing
+
+
+@pytest.mark.parametrize("smiles, title, ok", [
+    ("C/C=C\\C", "cis-but-2-ene (Z)", True), ("C/C=C/C", "trans-but-2-ene (E)", True),
+    ("C/C=C/C", "cis-but-2-ene (Z)", False),  # a trans drawing under a cis caption
+    (ALANINE, "(S)-alanine", True), ("C[C@@H](N)C(=O)O", "(S)-alanine", False)])
+def test_stereo_is_read_back_from_the_drawn_geometry_and_wedges(tmp_path, smiles, title, ok):
+    from ivlu_agent.tools.common.drawn_stereo import check_stereo
+
+    png = drawn(tmp_path, smiles)
+    verdict = check_stereo(extract(png), smiles, title, "molecule.stereo")
+    assert verdict["passed"] is ok, verdict["message"]
+
+
+def test_a_drawing_of_the_other_enantiomer_is_not_the_requested_one(tmp_path):
+    from ivlu_agent.tools.common.drawn_stereo import check_stereo
+
+    png = drawn(tmp_path, "C[C@@H](N)C(=O)O")  # (R)-alanine drawn; (S) asked for
+    verdict = check_stereo(extract(png), ALANINE, "", "molecule.stereo")
+    assert not verdict["passed"] and "not the requested stereoisomer" in verdict["message"]
+
+
+def test_isomer_panels_are_each_certified_with_their_label(agent):
+    result = agent.run("Draw the cis and trans isomers of but-2-ene")
+    assert result.status == "verified"
+    for step in result.steps:
+        stereo = next(v for v in step.verdicts if v.verifier == "molecule.stereo")
+        assert stereo.passed and step.title.split("-")[0] in stereo.message

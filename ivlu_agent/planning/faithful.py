@@ -35,6 +35,9 @@ NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, 
 CONTEXT_NUMBER = re.compile(r"\b(?:year|grade|class|form|lecture|lesson|week|unit|chapter|section|question|q|"
                             r"exercise|problem|page|p|slide|part|module|module|session|day|homework|hw|test|quiz|"
                             r"exam|paper|level|ks|key\s+stage)\s*\d{1,3}[a-z]?\b", re.I)
+# 'one' as a pronoun, not a count: 'label each one', 'which one', 'one panel for each enantiomer'.
+ONE_PRONOUN = re.compile(r"\b(?:each|every|which|any)\s+one\b|\bone(?=(?:\s+(?:panel|picture|drawing|figure|image))?"
+                         r"\s+(?:for|per)\s+(?:each|every)\b)", re.I)
 WORD = re.compile(r"[^\W\d_]+(?:'s)?|[0-9]+(?:\.[0-9]+)?", re.UNICODE)
 ENDINGS = ("'s", "s", "es", "ed", "d", "ing", "ly", "ies")
 
@@ -82,6 +85,7 @@ def account(request: str, evidence: Iterable[str], vocabulary: Iterable[str], un
     known = FILLER | set(vocabulary) | words
     left_words: list[str] = []
     left_numbers: list[str] = []
+    request = ONE_PRONOUN.sub(lambda m: m.group().lower().replace("one", "   "), request)
     for t in tokens(CONTEXT_NUMBER.sub(" ", ENUMERATOR.sub(" ", request))):  # '(a)', 'Slide 2:' number the request's parts
         if t[0].isdigit():
             if float(t) not in numbers and t not in words:

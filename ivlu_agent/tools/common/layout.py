@@ -94,7 +94,8 @@ def build_layout(mol, smiles: str, drawer, svg: str, size: tuple[int, int], line
     for atom in mol.GetAtoms():
         p = drawer.GetDrawCoords(atom.GetIdx())
         box = boxes.get(atom.GetIdx())
-        atoms.append({"symbol": atom.GetSymbol(), "x": round(p.x, 1), "y": round(p.y, 1),
+        atoms.append({"symbol": atom.GetSymbol(), "charge": atom.GetFormalCharge(), "hs": atom.GetTotalNumHs(),
+                      "x": round(p.x, 1), "y": round(p.y, 1),
                       "label": label_text(atom) if box else "",
                       "box": [round(v, 1) for v in box] if box else None})
     bonds = []

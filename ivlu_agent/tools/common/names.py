@@ -49,7 +49,9 @@ def looks_like_smiles(token: str) -> bool:
         return False  # '20', '(3)' and '1.5' are numbers, not structures
     if any(ch in token for ch in "()=#[]@/\\") or any(ch.isdigit() for ch in token):
         return True
-    return token.isupper() and any(c in token for c in "CN")
+    # Capitals alone ('CCO', 'NCCO') are a SMILES only in the common organic atoms: an acronym such as 'CIP'
+    # or 'CSP' would parse, with a hypervalent I or P, as a structure nobody asked for.
+    return token.isupper() and any(c in token for c in "CN") and not any(c in token for c in "IPB")
 
 
 
@@ -69,6 +71,9 @@ def _longest_name() -> int:
 # Where a name may start and end in prose: not inside a word or a hyphenated word ('ethanol' is not in
 # 'methanol', 'styrene' is not in 'polystyrene').
 _NAME_END = re.compile(r"(?<=[^\s])(?=[^\w-]|$)")
+
+
+WRITTEN_STEREO = re.compile(r"(?:\([0-9RSEZ,+−-]+\)|[DL]|cis|trans|meso)-", re.I)  # '(S)-', 'L-', 'cis-'
 
 
 def compound_spans(text: str) -> list[tuple[int, int, str, str]]:
@@ -94,8 +99,9 @@ def compound_spans(text: str) -> list[tuple[int, int, str, str]]:
             hit = table.get(key) or abbreviations.get(text[s:e])
             if hit is not None and len(key) <= 3 and text[s:e].islower():
                 continue  # 'hf' in 'E = hf' is no hydrogen fluoride: a two- or three-letter name needs capitals
-            if hit is not None:
-                found.append((s, e, hit.name, hit.smiles))
+            if hit is not None:  # a stereo descriptor as written stays in the name: the panel's caption says it
+                found.append((s, e, " ".join(text[s:e].split()) if WRITTEN_STEREO.match(text, s) else hit.name,
+                              hit.smiles))
     return found
 
 
@@ -127,6 +133,10 @@ HIGHLIGHT_DIRECTIVE = re.compile(
 PART_OF = re.compile(r"\s+(?:rings?|moiet(?:y|ies)|core|nucleus|scaffold|skeleton|unit|system|fragment|residue)\b", re.I)
 
 
+# The rest of a list whose last item ends in 'groups': 'ether' in 'its aldehyde, ether and phenol groups'.
+LISTED_GROUPS = re.compile(r"(?:\s*(?:,|,?\s+and|,?\s+or|&)\s+[\w-]+){1,6}\s+(?:functional\s+)?groups?\b", re.I)
+
+
 def find_groups(text: str) -> tuple[list[str], dict[str, str], str]:
     """Functional groups asked to be shown (highlighted, coloured or labelled), their colours, and the text
     with every group mention blanked (a mention that asks for nothing is description)."""
@@ -143,8 +153,8 @@ def find_groups(text: str) -> tuple[list[str], dict[str, str], str]:
         token = text[start:end].strip(",;:.!?'\"")
         if token != m.group() and looks_like_smiles(token):
             continue  # 'C=C' inside the SMILES C/C=C\C is part of a structure, not a group's name
-        if key in compound_names and not m.group("g"):
-            continue  # 'alcohol' alone names ethanol; 'alcohol groups' names hydroxyl
+        if key in compound_names and not m.group("g") and not LISTED_GROUPS.match(text, m.end()):
+            continue  # 'alcohol' alone names ethanol; 'alcohol groups', 'ether and phenol groups' name groups
         if not asked and compound_spans(m.group()) and not re.search(r"\b(?:in|on|of)\s+(?:the\s+|its\s+)?$",
                                                                      text[:m.start()]):
             continue  # 'draw a benzene ring' asks for benzene; 'the benzene ring in aspirin' is a group

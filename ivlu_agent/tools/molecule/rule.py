@@ -35,6 +35,25 @@ ISOMER_SET = re.compile(r"(?:\(?\b(?:cis|trans|e|z|r|s)\b\)?\s*(?:and|&|/|or)\s*
                         r"optical\s+isomers?|cis[- /]trans\s+isomers?))\s+of\b", re.I)
 
 
+# 'the E isomer and the Z isomer' → 'the E and Z isomers'
+PAIRED_ISOMERS = re.compile(r"\bthe\s+(\(?(?:[RSEZ]|cis|trans)\)?)[- ]?(isomer|enantiomer|form)\s+and\s+the\s+"
+                            r"(\(?(?:[RSEZ]|cis|trans)\)?)[- ]?\2\b", re.I)
+# A set of stereoisomers of a compound named before ('Butan-2-ol has a chiral centre. Draw both of its
+# enantiomers'): 'its' (or a bare 'the … enantiomers' with no 'of') stands for that compound.
+ISOMERS_OF_IT = re.compile(r"\b(?:(?:both|all|two)\s+(?:of\s+)?)?(?:its|the)\s+(?:two\s+)?(?P<set>(?:\(?[RSEZ]\)?|cis|"
+                           r"trans)\s*(?:and|&|/|or)\s*(?:\(?[RSEZ]\)?|cis|trans)\s+(?:isomers|forms|enantiomers)|"
+                           r"(?:geometric(?:al)?\s+|optical\s+|cis[- /]trans\s+)?(?:isomers|stereoisomers|enantiomers))"
+                           r"\b(?!\s+of\b)", re.I)
+
+
+def isomers_of_it(text: str) -> str:
+    """'… Draw both of its enantiomers' → '… Draw both enantiomers of': the set then reads as ISOMER_SET."""
+    text = PAIRED_ISOMERS.sub(lambda m: f"the {m.group(1)} and {m.group(3)} {m.group(2)}s", text)
+    if ISOMER_SET.search(text):
+        return text
+    return ISOMERS_OF_IT.sub(lambda m: f"the {m.group('set')} of ", text, count=1)
+
+
 # One stereoisomer asked for by its descriptor: 'the R enantiomer of alanine', 'the trans isomer of but-2-ene',
 # 'the (Z)-form of …'. It is drawn alone (common/stereo.py picks it), never with its partners.
 SINGLE_ISOMER = re.compile(r"\b(?:the\s+)?\(?(?P<p>[RSEZDL]|cis|trans|meso)\)?[- ]?(?:isomer|enantiomer|form|"
@@ -82,7 +101,7 @@ def read_systematic(text: str, unknown: list[str], ctx: PlanContext) -> dict[str
 
 
 # Directive words this rule understands; the plan.faithful check counts them as accounted for.
-VOCABULARY = frozenset(FILLER) | {"highlighting", "structural", "displayed", "skeletal", "condensed", "lewis", "kekule", "line",
+VOCABULARY = frozenset(FILLER) | {"highlighting", "structural", "displayed", "skeletal", "condensed", "lewis", "kekule", "kekulé", "line",
                                          "angle", "bond-line", "side-by-side", "px", "pixels", "pixel", "size", "big", "large", "small",
                                          # words that describe compounds rather than ask for anything
                                          "common", "lab", "laboratory", "solvent", "solvents", "reagent", "reagents",
@@ -92,6 +111,8 @@ VOCABULARY = frozenset(FILLER) | {"highlighting", "structural", "displayed", "sk
                                          "peptide", "dipeptide", "tripeptide", "smiles", "left", "right", "tetrapeptide", "residue", "residues",
                                          # stereoisomer sets (ISOMER_SET)
                                          "enantiomer", "enantiomers", "stereoisomer", "stereoisomers", "geometric",
+                                         "chiral", "centre", "center", "centres", "centers", "optically", "active",
+                                         "exists", "exist", "configuration", "descriptor", "cip", "its",
                                          "geometrical", "optical", "mirror", "cis", "trans", "e", "z", "r", "s", "forms"}
 
 
@@ -118,8 +139,18 @@ class MoleculeRule:
             w.lower().endswith(CHEMICAL_ENDINGS) and len(w) > 4 and w.lower() not in FILLER for w in leftovers
         ) and bool(re.search(r"\b(draw|molecule|structure|compound)\b", clause, re.I))
 
+    def owns_together(self, clauses: list[str]) -> bool:
+        """A compound named in one sentence and a set of its stereoisomers asked for in the next ('1,2-Dichloro-
+        ethene exists as two stereoisomers. Draw the E isomer and the Z isomer.')."""
+        if len(clauses) != 2:
+            return False
+        first, second = (expand_suspended(unquoted(c)) for c in clauses)
+        second = PAIRED_ISOMERS.sub(lambda m: f"the {m.group(1)} and {m.group(3)} {m.group(2)}s", second)
+        return bool(ISOMERS_OF_IT.search(second)) and not ISOMER_SET.search(second) and self.claims(first) \
+            and not find_molecules(find_groups(second)[2])[0]
+
     def plan(self, clause: str, ctx: PlanContext) -> list[MoleculeSpec]:
-        clause = expand_suspended(unquoted(clause))  # 'ortho-, meta- and para-xylene': three names
+        clause = isomers_of_it(expand_suspended(unquoted(clause)))  # 'ortho-, meta- and para-xylene': three names
         wanted, colors, rest = find_groups(clause)
         displayed, rest = displayed_formula(rest)
         single = SINGLE_ISOMER.search(rest)  # 'the R enantiomer of alanine': that one only

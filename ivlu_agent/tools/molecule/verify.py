@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..common import colors
 from ..common.certificate import certify
 from ..common.chem import check_identity, group_atoms
+from ..common.drawn_stereo import check_stereo
 from ..common.layout import extract
 from ..common.osra import match_structure
 from .spec import MoleculeSpec
@@ -67,7 +68,39 @@ def verify_molecule(spec: dict, files: dict[str, str], meta: dict | None = None)
     if "main.png" in files:
         target = identity.get("details", {}).get("target_smiles") or s.smiles
         verdicts += verify_molecule_image(files["main.png"], target)
+        layout = extract(files["main.png"])
+        stereo = check_stereo(layout, target, s.title or s.name, "molecule.stereo") if layout else None
+        verdicts += [stereo] if stereo else []
+        if s.displayed:
+            certificate = next((v for v in verdicts if v["verifier"] == "molecule.depiction"), None)
+            verdicts.append(check_displayed(target, layout, certificate or {"passed": False}))
     return verdicts
+
+
+def check_displayed(target: str, layout: dict | None, certificate: dict) -> dict:
+    """A displayed (full structural, Kekulé) formula shows every hydrogen as a drawn, read-back atom and every
+    bond with its own strokes: the layout has as many H atoms as the structure has hydrogens, alternating
+    single and double bonds for aromatic rings, and the certificate read every one of them in the pixels."""
+    from rdkit import Chem
+
+    mol = Chem.MolFromSmiles(target)
+    hydrogens = sum(a.GetTotalNumHs() for a in mol.GetAtoms()) if mol is not None else -1
+    drawn_h = sum(a["symbol"] == "H" for a in (layout or {}).get("atoms", []))
+    hidden_h = sum(a.get("hs", 0) for a in (layout or {}).get("atoms", []) if a["symbol"] != "H")
+    doubles = sum(b["order"] == 2 for b in (layout or {}).get("bonds", []))
+    ok = layout is not None and drawn_h == hydrogens and hidden_h == 0 and certificate["passed"]
+    checked = ("every hydrogen is drawn as its own atom and read back, and every bond shows its strokes "
+               "(aromatic rings as alternating single and double bonds)")
+    if ok:
+        message = f"All {hydrogens} hydrogens are drawn and read back; {doubles} double bond(s) drawn as such."
+    elif layout is None:
+        message = "The drawing carries no layout, so its hydrogens could not be counted."
+    else:
+        message = (f"The structure has {hydrogens} hydrogens; the drawing shows {drawn_h} as atoms"
+                   + (f" and writes {hidden_h} inside other atoms' labels" if hidden_h else "")
+                   + ("" if certificate["passed"] else ", and its depiction certificate failed") + ".")
+    return {"verifier": "molecule.displayed", "passed": ok, "score": 1.0 if ok else 0.0, "checked": checked,
+            "message": message, "details": {"hydrogens": hydrogens, "drawn": drawn_h, "double_bonds": doubles}}
 
 
 def verify_molecule_image(image_path: str, smiles: str) -> list[dict]:
