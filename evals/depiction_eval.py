@@ -2,6 +2,7 @@
 
     .venv/bin/python evals/depiction_eval.py                    # every compound; OSRA timed on every 10th
     .venv/bin/python evals/depiction_eval.py --every 10 --jobs 2
+    .venv/bin/python evals/depiction_eval.py --displayed --every 30 --perturb-every 1   # displayed formulae
 
 1. **Coverage.** Each compound of `ivlu_agent/data/compounds.tsv` is drawn as the molecule step draws it
    (default depiction, its name as the legend) and certified from its pixels (`common/certificate.py`).
@@ -158,12 +159,13 @@ def one(job: tuple) -> dict:
     from ivlu_agent.tools.common.osra import match_structure
     from ivlu_agent.tools.molecule.render import render_molecule
 
-    index, name, smiles, with_osra, with_edits = job
+    index, name, smiles, with_osra, with_edits, displayed = job
     row: dict = {"name": name, "smiles": smiles}
     with tempfile.TemporaryDirectory() as tmp:
         png = Path(tmp) / "main.png"
         try:
-            out = render_molecule({"kind": "molecule", "name": name, "smiles": smiles})
+            out = render_molecule({"kind": "molecule", "name": name, "smiles": smiles, "displayed": displayed,
+                                   "depiction": {"explicit_hydrogens": displayed}})
         except Exception as e:  # noqa: BLE001 - a compound RDKit cannot draw is reported, not fatal
             return {**row, "error": f"render: {e}"}
         png.write_bytes(out["files"][0]["data"])
@@ -200,13 +202,16 @@ def main() -> int:
     parser.add_argument("--osra-every", type=int, default=10, help="time OSRA on every k-th compound taken")
     parser.add_argument("--perturb-every", type=int, default=10, help="perturb every k-th compound taken")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--displayed", action="store_true",
+                        help="draw displayed formulae (every hydrogen an atom), as 'the displayed formula of …'")
     parser.add_argument("--out", default=str(REPO / "evals" / "depiction_last_run.json"))
     args = parser.parse_args()
 
     from ivlu_agent.tools.common.chem import _compound_rows
 
     rows = list(_compound_rows())[args.offset::args.every]
-    jobs = [(i, c.name, c.smiles, i % args.osra_every == 0, i % args.perturb_every == 0) for i, c in enumerate(rows)]
+    jobs = [(i, c.name, c.smiles, i % args.osra_every == 0, i % args.perturb_every == 0, args.displayed)
+            for i, c in enumerate(rows)]
     started = time.perf_counter()
     with ProcessPoolExecutor(args.jobs) as pool:
         results = list(pool.map(one, jobs, chunksize=8))

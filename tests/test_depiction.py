@@ -5,6 +5,7 @@ import pytest
 from conftest import ivlu
 from PIL import Image, ImageDraw
 
+from ivlu_agent.tools import parse_step
 from ivlu_agent.tools.common.certificate import certify
 from ivlu_agent.tools.common.layout import embed, extract
 from ivlu_agent.tools.molecule.render import render_molecule
@@ -167,3 +168,30 @@ def test_isomer_panels_are_each_certified_with_their_label(agent):
     for step in result.steps:
         stereo = next(v for v in step.verdicts if v.verifier == "molecule.stereo")
         assert stereo.passed and step.title.split("-")[0] in stereo.message
+
+
+@pytest.mark.parametrize("request_text, checks", [
+    ("Draw the cis and trans isomers of but-2-ene", {"molecule.depiction", "molecule.stereo"}),
+    ("Draw the Kekulé structure of benzene showing every hydrogen atom", {"molecule.depiction",
+                                                                          "molecule.displayed"})])
+def test_new_depictions_verify_from_prose_through_the_cli(tmp_path, request_text, checks):
+    import json
+
+    run = ivlu("run", request_text, "--out", str(tmp_path / "out"), home=tmp_path / "home")
+    assert run.returncode == 0, run.stdout + run.stderr
+    result = json.loads((tmp_path / "out" / "result.json").read_text())
+    for step in result["steps"]:
+        passed = {v["verifier"] for v in step["verdicts"] if v["passed"]}
+        assert checks <= passed, step["verdicts"]
+
+
+def test_a_scheme_of_two_steps_with_conditions_over_and_under_each_arrow(agent):
+    result = agent.run("ethene ->[H3PO4, 300 °C, 60 atm] ethanol ->[K2Cr2O7, H2SO4, reflux] acetic acid")
+    assert result.status == "verified", [(s.describe, s.verdicts) for s in result.steps]
+    first, second = (parse_step(s.spec) for s in result.steps)
+    assert (first.conditions, first.below) == ("H3PO4", "300 °C, 60 atm")
+    assert (second.conditions, second.below) == ("K2Cr2O7, H2SO4", "reflux")
+    assert first.products[0].inchikey == second.reactants[0].inchikey  # ethanol carries over
+    for step in result.steps:
+        passed = {v.verifier for v in step.verdicts if v.passed}
+        assert {"reaction.depiction", "reaction.conditions"} <= passed

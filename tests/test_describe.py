@@ -29,7 +29,7 @@ REQUESTS = [
     ("displayed formula of ethanol", ["displayed formula of ethanol (C2H6O)"]),
     ("both enantiomers of alanine", [["(S)-alanine", "C3H7NO2"], ["(R)-alanine", "C3H7NO2"]]),
     ("acetic acid + ethanol ->[H2SO4, heat] ethyl acetate + water",
-     ["reaction: acetic acid + ethanol → ethyl acetate + water, over the arrow: H2SO4, heat"]),
+     ["reaction: acetic acid + ethanol → ethyl acetate + water, over the arrow: H2SO4, under the arrow: heat"]),
     ("the equation $E = mc^2$", ["equation: E = mc^2"]),
     ("the quadratic formula", [["equation: quadratic formula", r"x = \frac{-b \pm \sqrt{b^{2} - 4ac}}{2a}"]]),
     ("a poster titled 'Relativity' with subtitle 'Einstein 1905'",

@@ -78,9 +78,24 @@ def glued_symbols(word: str, words: set[str]) -> bool:
     return len(word) <= 4 and all(ch in words for ch in word)
 
 
+FORMULA_WORD = re.compile(r"(?<![\w-])(?:\(?[A-Z][a-z]?\d*\)?\d*){2,}(?![\w-])")
+
+
+def same_formulas(request: str, evidence: list[str]) -> str:
+    """The request with every formula blanked that has the atoms of a formula the plan holds: 'methanol,
+    CH3OH' is accounted for by the step drawing CH4O."""
+    from ..tools.common.formulas import element_counts
+
+    held = [element_counts(e) for e in evidence if FORMULA_WORD.fullmatch(e)]
+    return FORMULA_WORD.sub(lambda m: " " * len(m.group()) if element_counts(m.group()) in held else m.group(),
+                            request)
+
+
 def account(request: str, evidence: Iterable[str], vocabulary: Iterable[str], unhonoured: Iterable[str] = ()) -> Verdict:
     """The `plan.faithful` verdict: every word and number of `request` is accounted for. `unhonoured` names what
     the planner read but the figure cannot honour; each is listed as not understood."""
+    evidence = list(evidence)
+    request = same_formulas(request, evidence)
     words, numbers = evidence_tokens(evidence)
     known = FILLER | set(vocabulary) | words
     left_words: list[str] = []

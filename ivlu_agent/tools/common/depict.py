@@ -64,13 +64,36 @@ def draw(mol, depiction, legend: str, highlight: dict, notes: dict[int, str] | N
     from rdkit import Chem
     from rdkit.Chem.Draw import rdMolDraw2D
 
-    from .layout import build_layout, embed
 
     # Prepared once (kekulised, stereo bonds wedged) and drawn as is, so the bond orders and wedges the
     # layout records are the ones on the page. The SMILES is taken before: wedging sets bond directions
     # that SMILES would read as double-bond stereo.
     smiles = Chem.MolToSmiles(mol)
-    mol = rdMolDraw2D.PrepareMolForDrawing(mol)
+    drawn = _draw_prepared(rdMolDraw2D.PrepareMolForDrawing(mol), smiles, depiction, legend, highlight, notes,
+                           note_color)
+    if overlapping_labels(drawn[3]):
+        # RDKit adds an explicit H at stereocentres that need one (ring fusions) and may lay two of them on
+        # top of each other, which no reader can tell apart; wedging ring bonds instead reads cleanly.
+        other = _draw_prepared(rdMolDraw2D.PrepareMolForDrawing(mol, addChiralHs=False), smiles, depiction,
+                               legend, highlight, notes, note_color)
+        if overlapping_labels(other[3]) < overlapping_labels(drawn[3]):
+            drawn = other
+    return drawn
+
+
+def overlapping_labels(layout: dict) -> int:
+    """How many pairs of atom labels overlap in the layout."""
+    boxes = [a["box"] for a in layout["atoms"] if a["box"]]
+    return sum(a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+               for i, a in enumerate(boxes) for b in boxes[i + 1:])
+
+
+def _draw_prepared(mol, smiles: str, depiction, legend: str, highlight: dict, notes: dict[int, str] | None,
+                   note_color) -> tuple[bytes, str, dict[int, tuple[float, float]], dict]:
+    from rdkit.Chem.Draw import rdMolDraw2D
+
+    from .layout import build_layout, embed
+
     for atom in mol.GetAtoms():
         if notes and atom.GetIdx() in notes:
             atom.SetProp("atomNote", notes[atom.GetIdx()])

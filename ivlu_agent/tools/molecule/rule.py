@@ -207,7 +207,9 @@ class MoleculeRule:
             counts = ", ".join(f"{facts['groups'][g]} {g}" for g in present)
             lines.append(f"- {shown}: {facts['formula']}" + (f"; highlight {counts}" if counts else ""))
         if isomer_set:
-            steps = [iso for step in steps for iso in self._stereoisomers(step, isomer_set.group(), ctx)]
+            # the descriptors may be named apart from the set: 'the two geometric isomers …, labelled cis and trans'
+            asked = isomer_set.group() + " " + " ".join(re.findall(r"\b(?:cis|trans)\b", clause, re.I))
+            steps = [iso for step in steps for iso in self._stereoisomers(step, asked, ctx)]
             steps = in_order_named(steps, clause)  # '(R) on the left and (S) on the right': R first
         if single:
             steps = [self._one_stereoisomer(step, single.group("p"), ctx) for step in steps]

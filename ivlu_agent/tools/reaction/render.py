@@ -35,6 +35,7 @@ def render_reaction(spec: dict) -> dict:
     pen = ImageDraw.Draw(image)
     svg_parts: list[str] = []
     boxes: list[dict] = []
+    arrow: list[int] = []  # the arrow's cell, with room for the text over and under it
     layouts: list[dict] = []  # each structure's layout, in its own box's pixel frame
     x = 0
     mid = height // 2
@@ -57,6 +58,10 @@ def render_reaction(spec: dict) -> dict:
             if s.conditions:
                 pen.text((x + w / 2, mid - 14), s.conditions, fill=(120, 120, 120), font=font(14), anchor="mb")
                 svg_parts.append(svg_text(s.conditions, x + w / 2, mid - 14, 14))
+            arrow = [x, mid - 60, x + w, mid + 60]
+            if s.below:
+                pen.text((x + w / 2, mid + 14), s.below, fill=(120, 120, 120), font=font(14), anchor="mt")
+                svg_parts.append(svg_text(s.below, x + w / 2, mid + 28, 14))
         x += w
     buf = io.BytesIO()
     image.save(buf, "PNG")
@@ -69,5 +74,5 @@ def render_reaction(spec: dict) -> dict:
              "data": embed(buf.getvalue(), {"version": LAYOUT_VERSION, "structures": layouts})},
             {"name": "main.svg", "mime": "image/svg+xml", "data": svg_doc.encode()},
         ],
-        "meta": {"boxes": boxes},
+        "meta": {"boxes": boxes, "arrow": arrow},
     }

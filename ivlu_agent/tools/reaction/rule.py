@@ -62,6 +62,7 @@ ADDITION = re.compile(r"\badd(?:s|ed|ing|ition)?\b", re.I)
 REACTION_WORD = re.compile(r"\b(?:reaction|reacts?|reacting|reacted|equation|scheme|products?|by-?products?|"
                            r"reactants?|reagents?)\b", re.I)
 SENTENCE = re.compile(r"(?<=[.;:])\s+|\n")
+REAGENT_ON_ARROW = re.compile(r"\breagents?\b[^.;]{0,60}?\b(?:on|over|above)\s+the\s+arrow", re.I)
 # Conditions written after an arrow scheme: '…, with conc. H2SO4 over the arrow', '…, catalysed by Pt', '…; heat'.
 ARROW_CONDITIONS = re.compile(r"(?:\s*[,;]\s*|\s+)(?:(?:with|using|under|in\s+the\s+presence\s+of|(?:catalys|catalyz)ed\s+by|"
                               r"catalysts?:?|conditions?:?)\s+)(?P<c>[^;]{1,80}?)(?:\s+(?:written\s+|put\s+)?(?:over|above|on)"
@@ -79,6 +80,23 @@ class Scheme:
     products: list[tuple[int, int, str, str]]
     conditions: list[str]
     name: str = ""
+
+
+# Physical conditions, written under the arrow by convention (reagents and catalysts go over it).
+PHYSICAL = re.compile(r"^(?:\d+(?:\.\d+)?\s*(?:°\s*[CF]|K|atm|bar|[kM]?Pa|h|hours?|min(?:utes)?|s)\b|"
+                      r"(?:under\s+)?reflux|heat(?:ed)?|warm(?:ed)?|Δ|hν|(?:uv\s+)?light|uv|room\s+temperature|r\.?t\.?|"
+                      r"high\s+(?:temperature|pressure)|(?:in\s+)?(?:water|ethanol|ether|the\s+dark))$", re.I)
+
+
+def split_conditions(text: str) -> tuple[str, str]:
+    """'H3PO4, 300 °C, 60 atm' → ('H3PO4', '300 °C, 60 atm'): reagents over the arrow, physical conditions
+    under it. Only when both kinds are present; a lone '300 °C' stays over the arrow."""
+    parts = [p.strip() for p in re.split(r",\s*|;\s*|\s+and\s+", text) if p.strip()]
+    under = [p for p in parts if PHYSICAL.match(p)]
+    over = [p for p in parts if not PHYSICAL.match(p)]
+    if not under or not over:
+        return text, ""
+    return ", ".join(over), ", ".join(under)
 
 
 def read_scheme(text: str, spans: list[tuple[int, int, str, str]]) -> Scheme | None:
@@ -100,6 +118,7 @@ def read_scheme(text: str, spans: list[tuple[int, int, str, str]]) -> Scheme | N
                    key=lambda i: (i[0], -i[1]))
     last_molecule: tuple | None = None
     skip_to = -1
+    with_next, by_with = False, set()  # reactants introduced by 'with' ('treated with NaOH')
     for start, end, what, span in items:
         if start < skip_to:
             continue
@@ -119,11 +138,12 @@ def read_scheme(text: str, spans: list[tuple[int, int, str, str]]) -> Scheme | N
         elif what == "reactant":
             if role == "condition":
                 role = "reactant"
+            with_next = text[start:end].lower() == "with"
         elif what == "condition":
             stop = min([i[0] for i in items if i[0] >= end and i[2] in ("product", "sentence", "reactant", "paren")]
                        + [len(text)])
             phrase = text[end:stop].strip(" ,.;:")
-            if phrase:
+            if phrase and not re.fullmatch(r"(?:the\s+)?arrows?", phrase, re.I):  # 'the reagent over the arrow'
                 conditions.append(phrase)
             skip_to = stop
         elif what == "paren":  # '(H3PO4, heat)' after the scheme; '(para-aminobenzoic acid)' glosses a name
@@ -134,7 +154,17 @@ def read_scheme(text: str, spans: list[tuple[int, int, str, str]]) -> Scheme | N
             skip_to = end
         elif span is not None:
             roles[span[0]] = "condition" if role == "condition" else role
+            if role == "reactant" and with_next:
+                by_with.add(span[0])
+            with_next = False
             last_molecule = span
+    # 'X is heated with aqueous NaOH to form Y. Draw the reaction, with the reagent written on the arrow': what
+    # the substrate is treated with is the reagent the request puts over the arrow.
+    if REAGENT_ON_ARROW.search(text) and any(roles.get(s[0]) == "reactant" and s[0] not in by_with for s in spans):
+        for s in spans:
+            if s[0] in by_with:
+                roles[s[0]] = "condition"
+                conditions.insert(0, text[s[0]:s[1]])
     reactants = [s for s in spans if roles.get(s[0]) == "reactant"]
     products = [s for s in spans if roles.get(s[0]) == "product"]
     if not cued or not reactants or not products or len(reactants) > 4 or len(products) > 4:
@@ -248,9 +278,10 @@ class ReactionRule:
         if len(conditions) > 80:
             ctx.notes.append(f"the conditions '{conditions}' are cut to 80 characters over the arrow")
             conditions = conditions[:80].rsplit(" ", 1)[0]
+        above, below = split_conditions(conditions)
         step = ReactionSpec(reactants=[component(s) for s in _dedupe(scheme.reactants)],
                             products=[component(s) for s in _dedupe(scheme.products)],
-                            conditions=conditions, title=scheme.name[:1].upper() + scheme.name[1:])
+                            conditions=above, below=below, title=scheme.name[:1].upper() + scheme.name[1:])
         ctx.reasoning.append(f"Reaction scheme, read from words: {' + '.join(c.name or c.smiles for c in step.reactants)}"
                              f" → {' + '.join(c.name or c.smiles for c in step.products)}"
                              + (f" ({conditions})" if conditions else ""))
@@ -269,17 +300,29 @@ class ReactionRule:
         said = ARROW_CONDITIONS.search(right)  # '…, with conc. H2SO4 over the arrow', '…; catalyst: Pt'
         if said and not conditions:
             conditions, right = said.group("c").strip(" ,.;"), right[:said.start()]
-        if ARROWS.search(right):
-            raise IvluError("Multi-step schemes are not supported yet.", "one arrow: 'A + B -> C'",
-                            "split the scheme into one request per step")
         lead, _, first = left.rpartition(", ")  # 'then its combustion, C2H5OH + 3O2 → …' (not 'buta-1,3-diene')
         if lead and "+" not in lead and first.strip():
             left = first
-        step = ReactionSpec(reactants=[self._component(p, ctx) for p in left.split(" + ")],
-                            products=[self._component(p, ctx) for p in right.split(" + ")],
-                            conditions=conditions)
-        ctx.reasoning.append(f"Reaction scheme: {step.caption()}" + (f" ({conditions})" if conditions else ""))
-        return [step]
+        # A scheme of several steps ('A ->[c1] B ->[c2] C') is one panel per arrow, each product the next
+        # step's reactant; the conditions after the last compound belong to the last arrow.
+        stages, arrows = [left], [conditions]
+        while (inner := ARROWS.search(right)) is not None:
+            stages.append(right[:inner.start()])
+            arrows.append((inner.group("cond") or "").strip())
+            right = right[inner.end():]
+        stages.append(right)
+        if len(stages) > 2 and conditions and not match.group("cond"):  # '(…)' or 'with …' after the last one
+            arrows[0], arrows[-1] = "", arrows[-1] or conditions
+        steps = []
+        for n in range(len(stages) - 1):
+            above, below = split_conditions(arrows[n])
+            step = ReactionSpec(reactants=[self._component(p, ctx) for p in stages[n].split(" + ")],
+                                products=[self._component(p, ctx) for p in stages[n + 1].split(" + ")],
+                                conditions=above, below=below)
+            ctx.reasoning.append(f"Reaction scheme{f', step {n + 1}' if len(stages) > 2 else ''}: "
+                                 f"{step.caption()}" + (f" ({arrows[n]})" if arrows[n] else ""))
+            steps.append(step)
+        return steps
 
     def follow_up(self, clause: str, previous: list[dict], ctx: PlanContext, same_request: bool = False) -> None:
         return None

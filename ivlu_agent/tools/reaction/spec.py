@@ -26,7 +26,10 @@ class ReactionSpec(StepSpec):
     kind: Literal["reaction"] = "reaction"
     reactants: list[Component] = Field(min_length=1, max_length=4)
     products: list[Component] = Field(min_length=1, max_length=4)
-    conditions: str = Field(default="", max_length=80, description="Text over the arrow, e.g. 'H2SO4, heat'.")
+    conditions: str = Field(default="", max_length=80, description="Text over the arrow: reagents and catalysts, "
+                            "e.g. 'conc. H2SO4'.")
+    below: str = Field(default="", max_length=80, description="Text under the arrow: temperature, pressure, time, "
+                       "solvent, e.g. '300 °C, 60 atm'.")
     depiction: Depiction = Field(default_factory=lambda: Depiction(size=400))
 
     style_fields: ClassVar[frozenset[str]] = frozenset({"depiction"})
@@ -47,7 +50,8 @@ class ReactionSpec(StepSpec):
             return " + ".join(c.name or f"the molecule {one_line(c.smiles, 40)}" for c in components)
 
         line = f"reaction: {side(self.reactants)} → {side(self.products)}"
-        return one_line(line + (f", over the arrow: {self.conditions}" if self.conditions else ""))
+        line += f", over the arrow: {self.conditions}" if self.conditions else ""
+        return one_line(line + (f", under the arrow: {self.below}" if self.below else ""))
 
     def checked(self, check: ModelCheck) -> "ReactionSpec":
         """Every component's SMILES parses and is the compound it names."""

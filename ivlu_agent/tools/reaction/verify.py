@@ -52,6 +52,10 @@ def verify_reaction(spec: dict, files: dict[str, str], meta: dict | None = None)
         "message": (f"All {len(boxes)} structures match their layouts." if certified == len(boxes)
                     else " ".join(problems)),
     })
+    texts = [(role, t) for role, t in (("over the arrow", s.conditions), ("under the arrow", s.below)) if t]
+    arrow = (meta or {}).get("arrow")
+    if texts and arrow:
+        verdicts.append(check_conditions(files["main.png"], arrow, texts))
     verdicts.append({
         "verifier": "reaction.osra", "passed": read_ok == len(boxes) and bool(boxes), "score": round(read_ok / n, 4),
         "checked": "OSRA read each structure of the scheme back and compared InChIKeys",
@@ -60,6 +64,30 @@ def verify_reaction(spec: dict, files: dict[str, str], meta: dict | None = None)
         "required": False,
     })
     return verdicts
+
+
+def check_conditions(png: str, arrow: list[int], texts: list[tuple[str, str]]) -> dict:
+    """The conditions read back by OCR around the arrow (they may run wider than its cell). Formulas are
+    compared with O and 0 as one letter: OCR reads 'H2SO4' as 'H2S04', and no condition differs by that."""
+    from PIL import Image
+
+    from ..common.readback import normalise, ocr
+
+    def fold(text: str) -> str:
+        return normalise(text).replace("0", "O").casefold()
+
+    with Image.open(png) as image, tempfile.TemporaryDirectory() as tmp:
+        x0, y0, x1, y1 = arrow
+        crop = Path(tmp) / "arrow.png"
+        image.crop((max(0, x0 - 160), max(0, y0), min(image.width, x1 + 160), min(image.height, y1))).save(crop)
+        reads = {engine: fold(ocr(str(crop), engine, 10)) for engine in ("tesseract", "rapid")}
+    missing = [(role, t) for role, t in texts if not any(fold(t) in r for r in reads.values())]
+    ok = not missing
+    return {"verifier": "reaction.conditions", "passed": ok, "score": 1.0 - len(missing) / len(texts),
+            "checked": "the conditions over and under the arrow are read back by OCR (tesseract, RapidOCR)",
+            "message": ("The conditions read back: " + "; ".join(f"{r}: {t!r}" for r, t in texts) + "." if ok else
+                        "OCR did not read back " + "; ".join(f"{r}: {t!r}" for r, t in missing) + "."),
+            "details": {"read": reads}}
 
 
 def check_pixels(spec: dict, image_path: str) -> list[dict]:
