@@ -71,3 +71,17 @@ def test_sub_and_superscript_digits_are_numbers_not_a_crash():
     but not to float()."""
     verdict = account("ln[A] = ln[A]₀ − kt and E = mc²", ["ln A", "0", "kt", "E = m c^{2}"], set())
     assert verdict.passed, verdict.message
+
+
+def test_a_locant_in_a_synonym_is_no_count_but_a_written_name_is_whole():
+    # caffeine's synonym '1,3,7-trimethylxanthine' must not account for the 'three' of 'three molecules'
+    evidence = ["molecule", "caffeine", "1,3,7-trimethylxanthine", "aspirin"]
+    verdict = account("draw three molecules: caffeine and aspirin", evidence, {"draw", "molecules"})
+    assert not verdict.passed and verdict.details["numbers_unused"] == ["three"]
+    verdict = account("draw 1,3,7-trimethylxanthine", evidence, {"draw"})
+    assert verdict.passed, verdict.message
+
+
+def test_a_formula_glossing_a_drawn_compound_is_accounted_for():
+    assert account("draw methanol, CH3OH", ["molecule", "methanol", "CH4O"], {"draw"}).passed
+    assert not account("draw methanol, C2H6O", ["molecule", "methanol", "CH4O"], {"draw"}).passed

@@ -48,17 +48,38 @@ def tokens(text: str) -> list[str]:
     return [t.lower() for t in WORD.findall(unicodedata.normalize("NFKC", text))]
 
 
+# A chemical name's locants ('1,3,7-trimethylxanthine', 'propan-2-ol'): its digits count nothing on their own.
+LOCANTS = re.compile(r"(?:^|[\s(,-])\d+(?:,\d+)*-[A-Za-z(]|[A-Za-z]-\d+(?:,\d+)*-[A-Za-z]")
+
+
 def evidence_tokens(strings: Iterable[str]) -> tuple[set[str], set[float]]:
-    """The words and numbers a plan's evidence holds."""
+    """The words and numbers a plan's evidence holds. The digits of a name with locants are not numbers: a
+    synonym '1,3,7-trimethylxanthine' must not account for the 'three' of 'three molecules' (the name itself,
+    written in a request, is accounted for whole by `named_spans`)."""
     words: set[str] = set()
     numbers: set[float] = set()
     for s in strings:
+        locants = bool(LOCANTS.search(s))
         for t in tokens(s):
             if t[0].isdigit():
-                numbers.add(float(t))
+                if not locants:
+                    numbers.add(float(t))
             else:
                 words.add(t)
     return words, numbers
+
+
+DESCRIPTOR = re.compile(r"^(?:\([0-9RSEZ,]+\)|[DL]|cis|trans|meso)-", re.I)
+
+
+def named_spans(request: str, evidence: list[str]) -> str:
+    """The request with every name with locants that the plan holds blanked where it is written."""
+    names = {e for e in evidence if LOCANTS.search(e)}
+    names |= {DESCRIPTOR.sub("", n) for n in names}  # a stereoisomer panel '(E)-1,2-dichloroethene' names its base
+    for name in sorted(names, key=len, reverse=True):
+        request = re.sub(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", lambda m: " " * len(m.group()), request,
+                         flags=re.I)
+    return request
 
 
 def stems(word: str) -> set[str]:
@@ -95,7 +116,7 @@ def account(request: str, evidence: Iterable[str], vocabulary: Iterable[str], un
     """The `plan.faithful` verdict: every word and number of `request` is accounted for. `unhonoured` names what
     the planner read but the figure cannot honour; each is listed as not understood."""
     evidence = list(evidence)
-    request = same_formulas(request, evidence)
+    request = named_spans(same_formulas(request, evidence), evidence)
     words, numbers = evidence_tokens(evidence)
     known = FILLER | set(vocabulary) | words
     left_words: list[str] = []
