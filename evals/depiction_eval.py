@@ -164,8 +164,12 @@ def one(job: tuple) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         png = Path(tmp) / "main.png"
         try:
+            from ivlu_agent.tools.common.chem import describe
+            from ivlu_agent.tools.common.depict import canvas_for
+
+            size = canvas_for(describe(smiles)["formula"], displayed)  # the canvas the planner gives it
             out = render_molecule({"kind": "molecule", "name": name, "smiles": smiles, "displayed": displayed,
-                                   "depiction": {"explicit_hydrogens": displayed}})
+                                   "depiction": {"explicit_hydrogens": displayed, "size": size}})
         except Exception as e:  # noqa: BLE001 - a compound RDKit cannot draw is reported, not fatal
             return {**row, "error": f"render: {e}"}
         png.write_bytes(out["files"][0]["data"])

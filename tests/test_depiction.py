@@ -195,3 +195,11 @@ def test_a_scheme_of_two_steps_with_conditions_over_and_under_each_arrow(agent):
     for step in result.steps:
         passed = {v.verifier for v in step.verdicts if v.passed}
         assert {"reaction.depiction", "reaction.conditions"} <= passed
+
+
+def test_a_displayed_formula_gets_room_for_its_hydrogens():
+    from ivlu_agent.tools.common.depict import canvas_for
+
+    assert canvas_for("C2H4O2", displayed=True) == 600  # acetic acid: 8 atoms
+    assert canvas_for("C27H46O", displayed=False) == 600  # skeletal cholesterol: the default canvas
+    assert canvas_for("C27H46O", displayed=True) == 800  # 74 labelled atoms: 600 px × √(74 / 40), in 50s

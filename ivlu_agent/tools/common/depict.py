@@ -24,6 +24,18 @@ class Depiction(BaseModel):
     explicit_methyl: bool = Field(default=False, description="Write terminal methyls as CH3.")
 
 
+def canvas_for(formula: str, displayed: bool) -> int:
+    """The canvas a request that names no size gets: 600 px, or for a displayed formula (every hydrogen an
+    atom with its label) enough room for ~40 labelled atoms per 600 px square, up to 1,400 px, so the labels
+    stay legible and apart."""
+    from .formulas import element_counts
+
+    if not displayed:
+        return 600
+    atoms = sum(element_counts(formula).values())
+    return int(min(1400, max(600, round(600 * (atoms / 40) ** 0.5 / 50) * 50)))
+
+
 def prepare(smiles: str, depiction):
     """Parse, optionally add hydrogens, and lay out 2-D coordinates."""
     from rdkit import Chem, RDLogger
@@ -62,23 +74,36 @@ def draw(mol, depiction, legend: str, highlight: dict, notes: dict[int, str] | N
     Returns the PNG (with the layout embedded, see layout.py), the SVG, the pixel position of each
     highlighted atom, and the layout the depiction certificate checks the PNG against."""
     from rdkit import Chem
-    from rdkit.Chem.Draw import rdMolDraw2D
-
 
     # Prepared once (kekulised, stereo bonds wedged) and drawn as is, so the bond orders and wedges the
     # layout records are the ones on the page. The SMILES is taken before: wedging sets bond directions
     # that SMILES would read as double-bond stereo.
+    from rdkit.Chem import rdDepictor
+    from rdkit.Chem.Draw import rdMolDraw2D
+
     smiles = Chem.MolToSmiles(mol)
-    drawn = _draw_prepared(rdMolDraw2D.PrepareMolForDrawing(mol), smiles, depiction, legend, highlight, notes,
-                           note_color)
-    if overlapping_labels(drawn[3]):
-        # RDKit adds an explicit H at stereocentres that need one (ring fusions) and may lay two of them on
-        # top of each other, which no reader can tell apart; wedging ring bonds instead reads cleanly.
-        other = _draw_prepared(rdMolDraw2D.PrepareMolForDrawing(mol, addChiralHs=False), smiles, depiction,
-                               legend, highlight, notes, note_color)
-        if overlapping_labels(other[3]) < overlapping_labels(drawn[3]):
-            drawn = other
-    return drawn
+
+    def other_layout():
+        again = Chem.Mol(mol)
+        rdDepictor.SetPreferCoordGen(not depiction.coordgen)
+        rdDepictor.Compute2DCoords(again)
+        rdDepictor.SetPreferCoordGen(depiction.coordgen)
+        return rdMolDraw2D.PrepareMolForDrawing(again)
+
+    # Labels laid on top of each other are unreadable to anyone: RDKit adds an explicit H at stereocentres
+    # that need one (ring fusions) and may stack two, and cages crowd drawn hydrogens. Wedging ring bonds
+    # instead, or the other 2-D layout engine, is tried, and the drawing with the fewest overlaps is kept.
+    candidates = [lambda: rdMolDraw2D.PrepareMolForDrawing(mol),
+                  lambda: rdMolDraw2D.PrepareMolForDrawing(mol, addChiralHs=False), other_layout]
+    best = None
+    for prepared in candidates:
+        drawn = _draw_prepared(prepared(), smiles, depiction, legend, highlight, notes, note_color)
+        overlaps = overlapping_labels(drawn[3])
+        if best is None or overlaps < best[0]:
+            best = (overlaps, drawn)
+        if not overlaps:
+            break
+    return best[1]
 
 
 def overlapping_labels(layout: dict) -> int:

@@ -6,7 +6,7 @@ import re
 
 from ...errors import IvluError
 from ..base import PlanContext
-from ..common.depict import Depiction
+from ..common.depict import Depiction, canvas_for
 from ..common.formulas import check_condensed, condensed_smiles
 from ..common.names import (
     ARROWS,
@@ -201,7 +201,8 @@ class MoleculeRule:
                 name=name, smiles=facts["smiles"], formula=facts["formula"], inchikey=facts["inchikey"],
                 highlight=present, label_groups=label and bool(present),
                 colors={g: c for g, c in colors.items() if g in present},
-                depiction=Depiction(size=int(size.group(1)) if size else 600, explicit_hydrogens=displayed),
+                depiction=Depiction(size=int(size.group(1)) if size else canvas_for(facts["formula"], displayed),
+                                    explicit_hydrogens=displayed),
                 displayed=displayed,
             ))
             counts = ", ".join(f"{facts['groups'][g]} {g}" for g in present)
