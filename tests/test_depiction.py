@@ -203,3 +203,12 @@ def test_a_displayed_formula_gets_room_for_its_hydrogens():
     assert canvas_for("C2H4O2", displayed=True) == 600  # acetic acid: 8 atoms
     assert canvas_for("C27H46O", displayed=False) == 600  # skeletal cholesterol: the default canvas
     assert canvas_for("C27H46O", displayed=True) == 800  # 74 labelled atoms: 600 px × √(74 / 40), in 50s
+
+
+def test_a_scheme_is_not_read_as_one_molecule(tmp_path):
+    from ivlu_agent.tools.reaction.render import render_reaction
+
+    png = tmp_path / "scheme.png"
+    png.write_bytes(render_reaction({"kind": "reaction", "reactants": [{"smiles": "C=C"}],
+                                     "products": [{"smiles": "CCO"}]})["files"][0]["data"])
+    assert extract(png) is None and extract(png, "reaction")["structures"]

@@ -109,7 +109,7 @@ def build_layout(mol, smiles: str, drawer, svg: str, size: tuple[int, int], line
         bonds.append({"a": bond.GetBeginAtomIdx(), "b": bond.GetEndAtomIdx(), "order": order, "stereo": stereo,
                       "lines": [[round(v, 1) for v in seg] for seg in drawn["lines"]],
                       "polygons": [[[round(x, 1), round(y, 1)] for x, y in poly] for poly in drawn["polygons"]]})
-    return {"version": LAYOUT_VERSION, "smiles": smiles, "width": size[0], "height": size[1],
+    return {"version": LAYOUT_VERSION, "kind": "molecule", "smiles": smiles, "width": size[0], "height": size[1],
             "line_width": line_width, "atoms": atoms, "bonds": bonds}
 
 
@@ -121,25 +121,27 @@ def embed(png: bytes, layout: dict) -> bytes:
     return png[:end] + chunk + png[end:]
 
 
-def extract(path) -> dict | None:
-    """The layout stored in a PNG by `embed`, or None (not a PNG, no chunk, or a chunk that is not ours)."""
+def extract(path, kind: str = "molecule") -> dict | None:
+    """The layout of `kind` ('molecule', 'reaction') stored in a PNG by `embed`, or None (not a PNG, no chunk,
+    a chunk that is not ours, or the layout of another kind of drawing)."""
     with open(path, "rb") as f:
         data = f.read()
     if not data.startswith(b"\x89PNG\r\n\x1a\n"):
         return None
     at = 8
     while at + 8 <= len(data):
-        length, kind = struct.unpack(">I4s", data[at:at + 8])
+        length, chunk = struct.unpack(">I4s", data[at:at + 8])
         body = data[at + 8:at + 8 + length]
-        if kind == b"zTXt" and body.startswith(CHUNK_KEY + b"\x00\x00") and length <= MAX_CHUNK_BYTES:
+        if chunk == b"zTXt" and body.startswith(CHUNK_KEY + b"\x00\x00") and length <= MAX_CHUNK_BYTES:
             try:
                 raw = zlib.decompressobj().decompress(body[len(CHUNK_KEY) + 2:], MAX_CHUNK_BYTES * 20)
                 layout = json.loads(raw)
             except (zlib.error, ValueError):
                 return None
-            ok = isinstance(layout, dict) and layout.get("version") == LAYOUT_VERSION
+            ok = isinstance(layout, dict) and layout.get("version") == LAYOUT_VERSION \
+                and layout.get("kind", "molecule") == kind
             return layout if ok else None
-        if kind == b"IEND":
+        if chunk == b"IEND":
             break
         at += 12 + length
     return None

@@ -71,7 +71,8 @@ def render_reaction(spec: dict) -> dict:
     return {
         "files": [
             {"name": "main.png", "mime": "image/png",
-             "data": embed(buf.getvalue(), {"version": LAYOUT_VERSION, "structures": layouts})},
+             "data": embed(buf.getvalue(), {"version": LAYOUT_VERSION, "kind": "reaction",
+                                            "structures": layouts})},
             {"name": "main.svg", "mime": "image/svg+xml", "data": svg_doc.encode()},
         ],
         "meta": {"boxes": boxes, "arrow": arrow},

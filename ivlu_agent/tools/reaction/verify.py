@@ -26,7 +26,7 @@ def verify_reaction(spec: dict, files: dict[str, str], meta: dict | None = None)
     boxes = (meta or {}).get("boxes", [])
     if "main.png" not in files:
         return verdicts
-    scheme = extract(files["main.png"]) or {}
+    scheme = extract(files["main.png"], "reaction") or {}
     layouts = {tuple(s["box"]): s["layout"] for s in scheme.get("structures", [])}
     with Image.open(files["main.png"]) as image, tempfile.TemporaryDirectory() as tmp:
         certified, read_ok, problems, messages = 0, 0, [], []
