@@ -148,15 +148,29 @@ PREFERRED = (20.0, 30.0)  # a conventional three-quarter view, preferred among e
 def best_view(coords, elements: list[str], bonds: list[tuple[int, int, int]]) -> tuple[float, float, float]:
     """(elevation, azimuth, mean hidden fraction) of the viewpoint that hides the least of the balls,
     searched on a 10° grid (coarser for large molecules); ties go to the view nearest 20°/30°."""
+    import numpy as np
+
     n = len(elements)
     step = 10 if n <= 60 else 20 if n <= 150 else 40
+    xyz = np.asarray(coords, dtype=float)
+    # A centre off the middle of its neighbours (the N of a pyramid, the O of a bent molecule) shows its
+    # shape only when that offset is not seen end-on: ammonia from straight above looks planar.
+    offsets = []
+    for i in range(n):
+        around = [b if a == i else a for a, b, _ in bonds if i in (a, b)]
+        if len(around) >= 2:
+            offset = xyz[i] - xyz[around].mean(axis=0)
+            if np.linalg.norm(offset) > 0.1:
+                offsets.append(offset)
     best = None
     for elevation in range(-60, 61, step):
         for azimuth in range(0, 360, step):
             lay = layout(coords, elements, bonds, elevation, azimuth, 600)
             hidden = hidden_fractions(lay, 12 if n > 60 else 24)
             lost = sum(h > 0.5 for h in hidden)  # balls mostly hidden count first, then the area hidden
-            score = (lost, round(sum(hidden) / n, 3),
+            toward = axes(elevation, azimuth)[2]
+            end_on = sum(abs(float(o @ toward)) / float(np.linalg.norm(o)) > 0.5 for o in offsets)  # within 60°
+            score = (lost, end_on, round(sum(hidden) / n, 3),
                      abs(elevation - PREFERRED[0]) + abs((azimuth - PREFERRED[1] + 180) % 360 - 180))
             if best is None or score < best[0]:
                 best = (score, float(elevation), float(azimuth), sum(hidden) / n)
