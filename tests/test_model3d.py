@@ -143,3 +143,10 @@ def test_the_picture_keeps_its_palette_apart():
     colours = [*geometry.CPK.values(), geometry.OTHER, geometry.BACKGROUND, geometry.STICK]
     gaps = [np.hypot.reduce(np.subtract(a, b)) for i, a in enumerate(colours) for b in colours[i + 1:]]
     assert min(gaps) > 25  # white hydrogen against the pale page is the closest pair
+
+
+def test_a_named_shape_belongs_to_the_compound_written_after_it(agent):
+    result = agent.run("a ball-and-stick model of ammonia, and the tetrahedral shape of methane")
+    ammonia, methane = (s.spec for s in result.steps)
+    assert (ammonia["asked_shape"], methane["asked_shape"]) == ("", "tetrahedral")
+    assert result.status == "verified"

@@ -101,6 +101,15 @@ class Model3dRule:
                             "name the compound, or give its SMILES")
         if unknown:
             ctx.notes.append("ignored words: " + ", ".join(unknown))
+        # With several compounds a named shape belongs to those written after it ('a model of ammonia, and the
+        # tetrahedral shape of methane': methane's; 'the linear shapes of CO2 and water': both), else to the
+        # nearest one before it.
+        shaped = {smiles for _, smiles in molecules}
+        if asked and len(molecules) > 1:
+            where = [(text.lower().find((name or smiles).lower()), smiles) for name, smiles in molecules]
+            after = {smiles for at, smiles in where if at >= asked.end()}
+            before = [w for w in where if 0 <= w[0] < asked.start()]
+            shaped = after or ({max(before)[1]} if before else shaped)
         steps = []
         for name, smiles in molecules:
             facts = ctx.describe(smiles)
@@ -113,7 +122,8 @@ class Model3dRule:
             steps.append(Model3dSpec(
                 name=name, smiles=facts["smiles"], formula=facts["formula"], inchikey=facts["inchikey"],
                 elevation=model["elevation"], azimuth=model["azimuth"], view_chosen=not view,
-                size=int(size.group(1)) if size else 800, asked_shape=asked_shape, shapes=shapes,
+                size=int(size.group(1)) if size else 800, shapes=shapes,
+                asked_shape=asked_shape if smiles in shaped else "",
                 force_field="UFF" if model["force_field"] == "UFF" else "MMFF94"))
             how = "chosen to hide the fewest balls" if not view else "as asked"
             ctx.reasoning.append(
