@@ -170,11 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(ROOT / "chem_exam_last_run.json"))
     args = ap.parse_args(argv)
 
-    rows = [json.loads(line) for line in Path(args.file).read_text(encoding="utf-8").splitlines() if line.strip()]
-    rows = [r for r in rows if args.split == "all" or r["split"] == args.split]
-    if args.ids:
-        wanted = set(args.ids.split(","))
-        rows = [r for r in rows if r["id"] in wanted]
+    rows = prose_eval.load_rows(args.file, args.split, args.ids)
 
     from ivlu_agent import Agent
 

@@ -208,6 +208,13 @@ def score(row: dict, agent, facts=None) -> dict:
     return {"outcome": outcome, "status": result.status, "reasons": fails, "plan": plan}
 
 
+def load_rows(path: str, split: str, ids: str) -> list[dict]:
+    """The lines of a request set in `split` ('all' for every one), or only those of `ids` (comma-separated)."""
+    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [r for r in rows if split == "all" or r["split"] == split]
+    return [r for r in rows if r["id"] in set(ids.split(","))] if ids else rows
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--split", default="tune", choices=["tune", "held-out", "all"])
@@ -216,11 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(ROOT / "prose" / "last_run.json"))
     args = ap.parse_args(argv)
 
-    rows = [json.loads(line) for line in Path(args.file).read_text(encoding="utf-8").splitlines() if line.strip()]
-    rows = [r for r in rows if args.split == "all" or r["split"] == args.split]
-    if args.ids:
-        wanted = set(args.ids.split(","))
-        rows = [r for r in rows if r["id"] in wanted]
+    rows = load_rows(args.file, args.split, args.ids)
 
     from ivlu_agent import Agent
 

@@ -22,6 +22,7 @@ import unicodedata
 from typing import Iterable
 
 from ..tools import REGISTRY, StepSpec
+from ..tools.common.chem import STEREO_DESCRIPTOR
 from ..tools.common.prose import ENUMERATOR
 from ..tools.common.prose import FILLER as PROSE_FILLER
 from ..types import Verdict
@@ -69,13 +70,10 @@ def evidence_tokens(strings: Iterable[str]) -> tuple[set[str], set[float]]:
     return words, numbers
 
 
-DESCRIPTOR = re.compile(r"^(?:\([0-9RSEZ,]+\)|[DL]|cis|trans|meso)-", re.I)
-
-
 def named_spans(request: str, evidence: list[str]) -> str:
     """The request with every name with locants that the plan holds blanked where it is written."""
     names = {e for e in evidence if LOCANTS.search(e)}
-    names |= {DESCRIPTOR.sub("", n) for n in names}  # a stereoisomer panel '(E)-1,2-dichloroethene' names its base
+    names |= {STEREO_DESCRIPTOR.sub("", n) for n in names}  # a stereoisomer panel '(E)-1,2-dichloroethene' names its base
     for name in sorted(names, key=len, reverse=True):
         request = re.sub(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", lambda m: " " * len(m.group()), request,
                          flags=re.I)

@@ -8,6 +8,7 @@ crash on hostile input; the table lookups themselves are plain text and safe in-
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -65,6 +66,16 @@ def compounds() -> dict[str, Compound]:
         for key in (c.name, *c.synonyms):
             table[key] = c
     return table
+
+
+# A stereo descriptor leading a name: '(2R,3S)-', 'L-', 'cis-', 'meso-'.
+STEREO_DESCRIPTOR = re.compile(r"^(?:\([0-9RSEZ,]+\)|[DL]|cis|trans|meso)-", re.I)
+
+
+def other_names(key: str) -> list[str]:
+    """The name, synonyms and abbreviations of the table's compound called `key` (lower case); [] for none."""
+    compound = compounds().get(key)
+    return [compound.name, *compound.synonyms, *compound.abbreviations] if compound is not None else []
 
 
 @lru_cache(maxsize=1)

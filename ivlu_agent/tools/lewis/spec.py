@@ -102,13 +102,10 @@ class LewisSpec(StepSpec):
 
     def evidence(self) -> list[str]:
         """The spec's words, the other names of its compound, and the names of the elements it points at."""
-        from ..common.chem import compounds
+        from ..common.chem import other_names
 
-        out = super().evidence()
         key = " ".join(self.name.lower().split())
-        compound = compounds().get(key)
-        if compound is not None:
-            out += [compound.name, *compound.synonyms, *compound.abbreviations]
+        out = super().evidence() + other_names(key)
         species = by_key().get(key)
         if species is not None:
             out += [species.name, *species.synonyms]

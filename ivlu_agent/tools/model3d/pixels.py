@@ -66,6 +66,11 @@ def visible_mask(lay: dict, index: int, box: tuple[int, int, int, int], margin: 
     return mask
 
 
+def disc_box(x: float, y: float, r: float, height: int, width: int) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1): the pixels around a disc of radius `r` at (x, y), clipped to the image."""
+    return (max(0, int(x - r)), max(0, int(y - r)), min(width, int(x + r) + 2), min(height, int(y + r) + 2))
+
+
 def read_balls(classes, lay: dict) -> list[dict]:
     """Per ball: 'seen' (the colour it shows, by palette name) or 'hidden', with the visible share."""
     import numpy as np
@@ -76,8 +81,7 @@ def read_balls(classes, lay: dict) -> list[dict]:
     out = []
     for i, ball in enumerate(lay["balls"]):
         r = ball["r"]
-        box = (max(0, int(ball["x"] - r)), max(0, int(ball["y"] - r)),
-               min(width, int(ball["x"] + r) + 2), min(height, int(ball["y"] + r) + 2))
+        box = disc_box(ball["x"], ball["y"], r, height, width)
         inner = math.pi * max(r - margin, 0.5) ** 2
         mask = visible_mask(lay, i, box, margin)
         shown = int(mask.sum())
@@ -108,8 +112,7 @@ def extra_blobs(classes, lay: dict) -> list[dict]:
     ys, xs = np.mgrid[0:region.shape[0], 0:region.shape[1]] + 0.5
     for ball in lay["balls"]:
         r = ball["r"] + 2.0
-        y0, y1 = max(0, int(ball["y"] - r)), min(region.shape[0], int(ball["y"] + r) + 2)
-        x0, x1 = max(0, int(ball["x"] - r)), min(region.shape[1], int(ball["x"] + r) + 2)
+        x0, y0, x1, y1 = disc_box(ball["x"], ball["y"], r, *region.shape)
         if y0 < y1 and x0 < x1:
             near = np.hypot(xs[y0:y1, x0:x1] - ball["x"], ys[y0:y1, x0:x1] - ball["y"]) <= r
             coloured[y0:y1, x0:x1] &= ~near
@@ -136,8 +139,7 @@ def read_legend(classes, lay: dict) -> list[dict]:
     out = []
     for entry in lay.get("legend", []):
         r = entry["r"] - margin
-        y0, y1 = max(0, int(entry["y"] - r)), min(height, int(entry["y"] + r) + 2)
-        x0, x1 = max(0, int(entry["x"] - r)), min(width, int(entry["x"] + r) + 2)
+        x0, y0, x1, y1 = disc_box(entry["x"], entry["y"], r, height, width)
         ys, xs = np.mgrid[y0:y1, x0:x1] + 0.5
         seen = classes[y0:y1, x0:x1][np.hypot(xs - entry["x"], ys - entry["y"]) <= r]
         counts = np.bincount(seen[seen >= 0], minlength=len(names))

@@ -76,7 +76,7 @@ class Model3dSpec(StepSpec):
 
     def evidence(self) -> list[str]:
         """The spec's words, the compound's other names, and the viewpoint only when the words gave it."""
-        from ..common.chem import compounds
+        from ..common.chem import other_names
 
         out = [e for e in super().evidence() if e not in ("elevation", "azimuth", "view chosen")]
         if self.view_chosen:  # numbers code chose account for no number of the request
@@ -85,10 +85,7 @@ class Model3dSpec(StepSpec):
         else:
             out += ["elevation", "azimuth", "viewed from degrees"]
         out += ["3-D 3D three-dimensional", "ball-and-stick balls and sticks"]
-        compound = compounds().get(self.name.lower())
-        if compound is not None:
-            out += [compound.name, *compound.synonyms, *compound.abbreviations]
-        return out
+        return out + other_names(self.name.lower())
 
     def refine(self, verdicts: list[Verdict], attempt: int) -> tuple["Model3dSpec", str] | None:
         failed = {v.verifier for v in verdicts if not v.passed}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator
@@ -11,8 +10,6 @@ from ...types import Verdict
 from ..base import CliCheck, ModelCheck, StepSpec, listed, one_line
 from ..common.chem import MAX_SMILES_CHARS
 from ..common.depict import COLOR_RE, DEPICTION_LADDER, Depiction
-
-STEREO_NAME = re.compile(r"^(?:\([0-9RSEZ,]+\)|[DL]|cis|trans|meso)-", re.I)  # '(2R,3S)-', 'L-', 'cis-'
 
 
 class MoleculeSpec(StepSpec):
@@ -87,12 +84,11 @@ class MoleculeSpec(StepSpec):
 
     def evidence(self) -> list[str]:
         """The spec's words, and the other names of its compound and of its highlighted groups."""
-        from ..common.chem import compounds, groups
+        from ..common.chem import STEREO_DESCRIPTOR, groups, other_names
 
         out = super().evidence()
-        compound = compounds().get(self.name.lower()) or compounds().get(STEREO_NAME.sub("", self.name.lower()))
-        if compound is not None:  # a stereoisomer panel '(S)-2-butanol' accounts for its compound's names too
-            out += [compound.name, *compound.synonyms, *compound.abbreviations]
+        # a stereoisomer panel '(S)-2-butanol' accounts for its compound's names too
+        out += other_names(self.name.lower()) or other_names(STEREO_DESCRIPTOR.sub("", self.name.lower()))
         if self.displayed:
             out += ["displayed formula with every atom and bond", "carbon hydrogen oxygen nitrogen sulfur sulphur "
                     "phosphorus chlorine bromine iodine fluorine atoms hydrogens bonds"]

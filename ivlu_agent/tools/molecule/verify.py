@@ -67,8 +67,8 @@ def verify_molecule(spec: dict, files: dict[str, str], meta: dict | None = None)
     verdicts = [identity, *check_groups(s, files.get("main.png"), meta or {})]
     if "main.png" in files:
         target = identity.get("details", {}).get("target_smiles") or s.smiles
-        verdicts += verify_molecule_image(files["main.png"], target)
         layout = extract(files["main.png"])
+        verdicts += image_checks(files["main.png"], target, layout)
         stereo = check_stereo(layout, target, s.title or s.name, "molecule.stereo") if layout else None
         verdicts += [stereo] if stereo else []
         if s.displayed:
@@ -109,7 +109,11 @@ def verify_molecule_image(image_path: str, smiles: str) -> list[dict]:
     One of our drawings carries its layout (common/layout.py): the depiction certificate decides, and
     OSRA's reading is reported beside it. Any other image is read by OSRA alone; when OSRA finds no
     structure at all the image is "not checkable", which is not a finding that it is wrong."""
-    layout = extract(image_path)
+    return image_checks(image_path, smiles, extract(image_path))
+
+
+def image_checks(image_path: str, smiles: str, layout: dict | None) -> list[dict]:
+    """`verify_molecule_image` with the image's embedded layout (None for a foreign image) already read."""
     osra = match_structure(image_path, smiles, "molecule.osra")
     if layout is not None:
         osra["message"] = "Second reader: " + osra["message"]
