@@ -10,10 +10,11 @@ import uuid
 from pathlib import Path
 from typing import Any, Iterator
 
+from . import versions
 from .config import ENGINES, MAX_IMAGE_BYTES, MAX_IMAGES, MAX_REQUEST_CHARS, PREFER, default_home
 from .errors import IvluError
 from .store import ArtifactStore
-from .types import ArtifactRef, Attempt, Event, RunResult, StepResult, Verdict
+from .types import ArtifactRef, Attempt, Event, RunResult, StepResult, Verdict, Version
 
 ENGINE_OPTIONS = ("timeout_s",)
 PLANNER_OPTIONS = {"plan_retries": "retries", "think_tokens": "think_tokens", "plan_tokens": "plan_tokens",
@@ -37,12 +38,14 @@ class Agent:
             Default: SQLite at <home>/checkpoints.sqlite.
         strict: refuse a request where a drafting convention would fill what it leaves open (four holes at
             the corners, a lone hole centred, equal L-bracket legs) instead of applying it with a note.
+        approve_plan: pause after planning (status needs_input, the plan's read-back in `question`) until
+            `answer(thread, "approve")`, an edit ("replace X with Y"), or "cancel".
     """
 
     def __init__(self, engine: str = "symbolic", home: str | Path | None = None, max_refinements: int = 3,
                  workers: int = 2, model_path: str | Path | None = None, prefer: str = "exact",
                  device: str | None = None, dtype: str | None = None, engine_options: dict | None = None,
-                 checkpointer: Any = None, strict: bool = False):
+                 checkpointer: Any = None, strict: bool = False, approve_plan: bool = False):
         if engine not in ENGINES:
             raise IvluError(f"Unknown engine {engine!r}.", "one of: " + ", ".join(ENGINES),
                             "use --engine symbolic (the default without a model)")
@@ -67,6 +70,7 @@ class Agent:
 
         from .graph.build import build_graph
         from .graph.nodes import Services
+        from .graph.serde import CompressedSerializer
         from .planning.symbolic import SymbolicPlanner
         from .worker import WorkerPool
 
@@ -79,7 +83,8 @@ class Agent:
         self.store = ArtifactStore(self.home)
         self.store.sweep()  # a run killed mid-write leaves a temporary file; never an artifact
         self.workers = WorkerPool(size=workers)
-        symbolic = SymbolicPlanner(describe=self._describe, call=self.workers.call, strict=strict)
+        symbolic = SymbolicPlanner(describe=self._describe, call=self.workers.call, strict=strict,
+                                   store_root=str(self.home))
         self.engine = None  # the one door to the model's head (engine "internvlu")
         self.planner = symbolic
         if engine == "internvlu":
@@ -93,11 +98,11 @@ class Agent:
                                         max_refinements=max_refinements, store_root=str(self.home),
                                         **planner_options)
         services = Services(store=self.store, workers=self.workers, planner=self.planner, engine=self.engine,
-                            max_refinements=max_refinements)
+                            max_refinements=max_refinements, approve_plan=approve_plan)
         self._db = None
         if checkpointer is None:
             self._db = sqlite3.connect(self.home / "checkpoints.sqlite", check_same_thread=False)
-            checkpointer = SqliteSaver(self._db)
+            checkpointer = SqliteSaver(self._db, serde=CompressedSerializer())
         self.checkpointer = checkpointer
         self.graph = build_graph(services, self.checkpointer)
 
@@ -138,9 +143,54 @@ class Agent:
         else:
             yield self._done(self._result(state.values, thread_id), out)
 
+    def answer(self, thread_id: str, value: str, out: str | Path | None = None) -> RunResult:
+        """Answer the question a paused run asked (status needs_input) and finish the run."""
+        return self._final(self.answer_stream(thread_id, value, out=out))
+
+    def answer_stream(self, thread_id: str, value: str, out: str | Path | None = None) -> Iterator[Event]:
+        """Like `answer`, yielding progress events."""
+        from langgraph.types import Command
+
+        state = self._state(thread_id)
+        if not state.interrupts:
+            raise IvluError(f"Thread {thread_id!r} is not waiting for an answer.",
+                            "a thread whose last run ended with status needs_input",
+                            "send a new request with `run` instead")
+        if not isinstance(value, str) or not value.strip() or len(value) > MAX_REQUEST_CHARS:
+            raise IvluError("The answer is empty or too long.", f"one of the proposals, or up to "
+                            f"{MAX_REQUEST_CHARS} characters", "answer the question shown")
+        yield from self._drive(Command(resume=value.strip()), thread_id, out)
+
     def result(self, thread_id: str) -> RunResult:
         """The latest result on a thread, from its checkpoint."""
         return self._result(self._state(thread_id).values, thread_id)
+
+    # -- versions: each finished turn of a thread, read from its checkpoints (logic in versions.py) ----
+
+    def history(self, thread_id: str) -> list[Version]:
+        """The versions of the thread's current line, oldest first."""
+        return versions.history(self.graph, thread_id, self._result)
+
+    def show(self, thread_id: str, version: int | None = None, out: str | Path | None = None) -> RunResult:
+        """The result of one version (default: the latest); with `out`, write its files as `run` does."""
+        result = versions.show(self.graph, thread_id, version, self._result)
+        if out is not None:
+            from .report import write_outputs
+
+            result.out_dir = str(write_outputs(result, self.store, Path(out)))
+        return result
+
+    def undo(self, thread_id: str) -> Version:
+        """Make the previous version the thread's current one; the next run builds on it."""
+        return versions.undo(self.graph, thread_id, self._result)
+
+    def branch(self, thread_id: str, version: int, new_thread_id: str) -> Version:
+        """Start a new thread at one version of this one (which is left unchanged)."""
+        return versions.branch(self.graph, thread_id, version, new_thread_id, self._result)
+
+    def diff(self, thread_id: str, a: int, b: int) -> list[str]:
+        """What changed in the plan from version `a` to version `b`, in plain-language lines."""
+        return versions.diff(self.graph, thread_id, a, b)
 
     def close(self) -> None:
         self.workers.close()
@@ -233,12 +283,15 @@ class Agent:
                 event = self._event(node, value or {})
                 if event:
                     yield event
-        values = self.graph.get_state(config).values
-        yield self._done(self._result(values, thread_id, total=time.perf_counter() - started), out)
+        state = self.graph.get_state(config)
+        if state.interrupts:  # the run asks before it goes on: nothing is drawn or written yet
+            yield self._done(self._waiting(state, thread_id), None)
+            return
+        yield self._done(self._result(state.values, thread_id, total=time.perf_counter() - started), out)
 
     @staticmethod
     def _event(node: str, value: dict) -> Event | None:
-        if node == "plan":
+        if node == "plan" and "plan" in value:  # (a plan paused by a question writes nothing yet)
             steps = value["plan"]["steps"]
             return Event(type="plan", message=f"{len(steps)} step(s)", data={"plan": value["plan"]})
         if node == "finish":
@@ -249,13 +302,18 @@ class Agent:
             return Event(type="compose", message="figure composed")
         return None
 
+    def _waiting(self, state, thread_id: str) -> RunResult:
+        """The result of a run paused by a question (`interrupt`): the question, and no steps yet."""
+        return RunResult(status="needs_input", request=state.values.get("request", ""), thread_id=thread_id,
+                         question=dict(state.interrupts[0].value), home=str(self.home))
+
     def _result(self, values: dict, thread_id: str, total: float | None = None) -> RunResult:
         from .tools import parse_step
 
         plan = values.get("plan") or {"steps": [], "reasoning": ""}
         results = values.get("results") or {}
         # Each step read back from the plan's spec (what was understood), not the refined one (what was drawn).
-        steps = [StepResult.model_validate({**results[s["id"]], "describe": parse_step(s).describe()})
+        steps = [StepResult.model_validate({**results[s["id"]], "describe": parse_step(s).read_back()})
                  for s in plan["steps"] if s["id"] in results]
         statuses = [s.status for s in steps]
         faithful = Verdict.model_validate(plan["faithful"]) if plan.get("faithful") else None

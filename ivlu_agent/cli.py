@@ -9,6 +9,7 @@ import sys
 
 EXIT_OK, EXIT_UNVERIFIED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_NOT_CHECKABLE = 4  # `ivlu verify`: nothing in the image could be read, which is not a finding that it is wrong
+VERSION_COMMANDS = ("history", "show", "undo", "branch", "diff")
 
 
 def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
@@ -36,6 +37,18 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     run.add_argument("--strict", action="store_true",
                      help="refuse where a drafting convention would fill a gap (e.g. four holes at the corners)")
     run.add_argument("--json", action="store_true", help="print result.json instead of a summary")
+    run.add_argument("--yes", action="store_true", help="take the first proposed answer to any question the run "
+                     "asks (and approve the plan with --approve-plan)")
+    run.add_argument("--answer", action="append", default=[], metavar="TEXT",
+                     help="the answer to the run's next question; repeatable, used in order")
+    run.add_argument("--approve-plan", action="store_true",
+                     help="show the plan and wait for approve, an edit ('replace X with Y') or cancel")
+
+    answer = sub.add_parser("answer", help="answer the question a paused run asked, and finish it")
+    answer.add_argument("value", help="the answer: one of the proposals, or your own words")
+    answer.add_argument("--thread", required=True)
+    answer.add_argument("--out", default="ivlu-out")
+    answer.add_argument("--json", action="store_true")
 
     resume = sub.add_parser("resume", help="finish an interrupted run on a thread")
     resume.add_argument("--thread", required=True)
@@ -58,6 +71,26 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
     examples = sub.add_parser("examples", help="list the requests each kind of figure understands")
     examples.add_argument("kind", nargs="?", help="one kind, e.g. molecule (default: every kind)")
+
+    # versions: every finished request on a thread is one (see Agent.history)
+    history = sub.add_parser("history", help="list a thread's versions, oldest first")
+    history.add_argument("--thread", required=True)
+    history.add_argument("--json", action="store_true")
+    show = sub.add_parser("show", help="show one version of a thread, and write its files with --out")
+    show.add_argument("--thread", required=True)
+    show.add_argument("--version", type=int, help="the version number (default: the latest)")
+    show.add_argument("--out", help="write figure.png, panels/, report.md and result.json here")
+    show.add_argument("--json", action="store_true")
+    undo = sub.add_parser("undo", help="go back to the thread's previous version")
+    undo.add_argument("--thread", required=True)
+    branch = sub.add_parser("branch", help="start a new thread at one version of a thread")
+    branch.add_argument("--thread", required=True)
+    branch.add_argument("--version", type=int, required=True)
+    branch.add_argument("--to", required=True, help="the new thread's id")
+    diff = sub.add_parser("diff", help="what changed in the plan between two versions")
+    diff.add_argument("--thread", required=True)
+    diff.add_argument("a", type=int)
+    diff.add_argument("b", type=int)
     return p
 
 
@@ -70,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_verify(args)
         if args.command == "examples":
             return cmd_examples(args)
+        if args.command in VERSION_COMMANDS:
+            return cmd_versions(args)
         return cmd_run(args)
     except IvluError as e:
         print(f"error: {e}", file=sys.stderr)
@@ -90,16 +125,67 @@ def cmd_run(args) -> int:
     with Agent(engine=getattr(args, "engine", "symbolic"), home=args.home,
                max_refinements=getattr(args, "budget", 3), model_path=getattr(args, "model", None),
                prefer=getattr(args, "prefer", "exact"), device=getattr(args, "device", None),
-               dtype=getattr(args, "dtype", None), strict=getattr(args, "strict", False)) as agent:
+               dtype=getattr(args, "dtype", None), strict=getattr(args, "strict", False),
+               approve_plan=getattr(args, "approve_plan", False)) as agent:
         if args.command == "resume":
             result = agent.resume(args.thread, out=args.out)
+        elif args.command == "answer":
+            result = agent.answer(args.thread, args.value, out=args.out)
         else:
             result = _run_with_progress(agent, args)
+        answers = list(getattr(args, "answer", []))
+        while result.status == "needs_input":
+            value = _answer(result, answers, getattr(args, "yes", False))
+            if value is None:  # nobody to ask: say what was asked and how to answer
+                _print_question(result, sys.stderr)
+                return EXIT_BAD_INPUT
+            result = agent.answer(result.thread_id, value, out=args.out)
     if args.json:
         print(json.dumps(result.to_json_dict(), indent=2, ensure_ascii=False))
     else:
         _summary(result)
     return result.exit_code
+
+
+def _answer(result, answers: list[str], yes: bool) -> str | None:
+    """The answer to a paused run's question: the next --answer, the first proposal with --yes, else asked on
+    the terminal (a number picks a proposal); None when input is not a terminal."""
+    q = result.question or {}
+    proposals = ["approve"] if q.get("kind") == "approve" else list(q.get("options") or [])
+    if answers:
+        return answers.pop(0)
+    if yes and proposals:
+        print(f"{q.get('question', '')} → {proposals[0]} (--yes)", file=sys.stderr)
+        return proposals[0]
+    if not sys.stdin.isatty():
+        return None
+    _print_question(result, sys.stderr, terminal=True)
+    while True:
+        try:
+            text = input("> ").strip()
+        except EOFError:
+            return None
+        if text.isdigit() and 1 <= int(text) <= len(proposals):
+            return proposals[int(text) - 1]
+        if text:
+            return text
+
+
+def _print_question(result, stream, terminal: bool = False) -> None:
+    """The question, its proposals, and (off a terminal) the flags that answer it."""
+    q = result.question or {}
+    print(f"question: {q.get('question', '')}", file=stream)
+    for line in q.get("plan") or []:
+        print(f"  {line}", file=stream)
+    proposals = ["approve", "cancel"] if q.get("kind") == "approve" else list(q.get("options") or [])
+    for i, option in enumerate(proposals, start=1):
+        print(f"  {i}) {option}", file=stream)
+    if terminal:
+        print("type a number, or your own answer:", file=stream)
+        return
+    first = proposals[0] if proposals else "…"
+    print(f"answer with: ivlu answer --thread {result.thread_id} '{first}'   "
+          f"(or run again with --yes to take '{first}', or --answer TEXT)", file=stream)
 
 
 def _run_with_progress(agent, args):
@@ -208,6 +294,39 @@ def cmd_examples(args) -> int:
             "no request words of its own: the model planner writes these steps (--engine internvlu)")
         print(textwrap.fill(words, width=100, initial_indent="    ", subsequent_indent="    ",
                             break_on_hyphens=False))
+    return EXIT_OK
+
+
+def cmd_versions(args) -> int:
+    """history, show, undo, branch and diff: read or move a thread's versions (its checkpoints)."""
+    from .agent import Agent
+
+    with Agent(home=args.home) as agent:
+        if args.command == "history":
+            found = agent.history(args.thread)
+            if args.json:
+                print(json.dumps([v.model_dump(mode="json") for v in found], indent=2, ensure_ascii=False))
+            for v in [] if args.json else found:
+                print(f"{v.number}  {v.status:10s} {v.request}")
+                for line in v.describe:
+                    print(f"      {line}")
+            return EXIT_OK
+        if args.command == "show":
+            result = agent.show(args.thread, args.version, out=args.out)
+            if args.json:
+                print(json.dumps(result.to_json_dict(), indent=2, ensure_ascii=False))
+            else:
+                _summary(result)
+            return result.exit_code
+        if args.command == "diff":
+            print("\n".join(agent.diff(args.thread, args.a, args.b)))
+            return EXIT_OK
+        if args.command == "undo":
+            v = agent.undo(args.thread)
+            print(f"thread {v.thread_id} is back at version {v.number}: {v.request}")
+        else:
+            v = agent.branch(args.thread, args.version, args.to)
+            print(f"thread {v.thread_id} starts at version {v.number} of {args.thread}: {v.request}")
     return EXIT_OK
 
 

@@ -23,22 +23,52 @@ def check_writable(out: Path) -> None:
                         "choose another --out folder or fix its permissions") from None
 
 
+MANIFEST = ".ivlu-manifest.json"  # the files the last write put in the folder, relative to it
+
+
 def write_outputs(result: RunResult, store: ArtifactStore, out: Path) -> Path:
+    """Write the result's files into `out`, leaving it holding exactly them: files an earlier write put there
+    (listed in its manifest) and this one does not are removed; files it never wrote are never touched."""
     check_writable(out)
-    panels = out / "panels"
-    panels.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+
+    def copy(ref, to: Path) -> None:
+        to.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(store.path(ref), to)
+        written.append(to)
+
     if result.figure:
-        shutil.copyfile(store.path(result.figure), out / "figure.png")
+        copy(result.figure, out / "figure.png")
     if result.figure_svg:
-        shutil.copyfile(store.path(result.figure_svg), out / "figure.svg")
+        copy(result.figure_svg, out / "figure.svg")
     for step in result.steps:
         for a in step.artifacts:
-            shutil.copyfile(store.path(a), panels / f"{step.id}-{a.name}")
+            copy(a, out / "panels" / f"{step.id}-{a.name}")
         for image in _attempt_images(step):  # every attempt's picture, for the report's attempt table
-            shutil.copyfile(store.path(image[1]), panels / image[0])
+            copy(image[1], out / "panels" / image[0])
+    (out / "panels").mkdir(exist_ok=True)
     (out / "result.json").write_text(json.dumps(result.to_json_dict(), indent=2, ensure_ascii=False))
     (out / "report.md").write_text(render_report(result))
+    written += [out / "result.json", out / "report.md"]
+    _replace_manifest(out, sorted({p.relative_to(out).as_posix() for p in written}))
     return out
+
+
+def _replace_manifest(out: Path, names: list[str]) -> None:
+    """Remove what the previous manifest lists and `names` does not, then record `names`."""
+    manifest = out / MANIFEST
+    try:
+        before = json.loads(manifest.read_text())
+    except (OSError, ValueError):
+        before = []  # no manifest (a folder never written, or by an older version): nothing is known to be ours
+    root = out.resolve()
+    for name in {str(n) for n in before} - set(names) if isinstance(before, list) else ():
+        path = (out / name).resolve()
+        if path.parent.is_relative_to(root) and path.is_file():  # never outside the folder, never a folder
+            path.unlink()
+    tmp = manifest.with_suffix(".tmp")
+    tmp.write_text(json.dumps(names, indent=1))
+    tmp.replace(manifest)
 
 
 def _attempt_images(step) -> list[tuple[str, object, int]]:

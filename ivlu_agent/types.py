@@ -6,6 +6,7 @@ and what the model's head hands back.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -54,7 +55,7 @@ class JudgeAnswer(BaseModel):
 
 
 StepStatus = Literal["pending", "verified", "unverified", "failed"]
-RunStatus = Literal["verified", "unverified", "failed"]
+RunStatus = Literal["verified", "unverified", "failed", "needs_input"]
 
 
 class Attempt(BaseModel):
@@ -117,10 +118,13 @@ class RunResult(BaseModel):
     timings: dict[str, float] = Field(default_factory=dict, description="Seconds per phase: plan, steps, compose, total.")
     home: str = Field(default="", description="The agent home holding the artifact store.")
     out_dir: str | None = Field(default=None, description="Where figure.png, report.md and result.json were written.")
+    question: dict[str, Any] | None = Field(default=None, description="With status needs_input: what the paused run "
+                                            "asks ('question', proposed 'options'; 'plan' for a plan to approve). "
+                                            "Answer with `Agent.answer(thread_id, value)`.")
 
     @property
     def exit_code(self) -> int:
-        return 0 if self.status == "verified" else 1
+        return {"verified": 0, "needs_input": 2}.get(self.status, 1)
 
     def to_json_dict(self) -> dict[str, Any]:
         """The documented result.json schema (see README)."""
@@ -129,6 +133,7 @@ class RunResult(BaseModel):
 
         return {
             "status": self.status,
+            **({"question": self.question} if self.question else {}),
             "request": self.request,
             "thread_id": self.thread_id,
             "reasoning": self.reasoning,
@@ -159,6 +164,23 @@ class RunResult(BaseModel):
             ],
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
         }
+
+
+class Version(BaseModel):
+    """One finished turn of a thread, read back from the checkpoint that ended it (`Agent.history`)."""
+
+    thread_id: str = Field(description="The thread this version is on.")
+    number: int = Field(description="The turn, 1-based: version N is the thread after its Nth request "
+                                    "(a branch keeps the numbers of the line it was taken from).")
+    request: str = Field(description="The request this version answers.")
+    describe: list[str] = Field(default_factory=list, description="Each plan step's read-back (`describe()`), "
+                                                                  "in plan order.")
+    status: RunStatus = Field(description="The version's result status, as in RunResult.")
+    artifacts: list[ArtifactRef] = Field(default_factory=list, description="The composed figure (PNG, then SVG when "
+                                         "there is one), then each step's last-attempt files.")
+    checkpoint_id: str = Field(description="The LangGraph checkpoint holding this version.")
+    created_at: datetime = Field(description="When that checkpoint was written (an undo's or a branch's copy "
+                                             "carries the time of the undo or branch).")
 
 
 class Event(BaseModel):

@@ -100,15 +100,28 @@ def test_bad_follow_up_loses_nothing(agent):
 
 
 def test_images_are_stored_by_reference(agent, tmp_path):
-    from PIL import Image
+    """The symbolic engine reads a given image as a molecule drawing (issue 12); state holds its reference."""
+    from rdkit import Chem
+    from rdkit.Chem import Draw
 
     path = tmp_path / "in.png"
-    Image.new("RGB", (40, 30), "blue").save(path)
-    result = agent.run("draw caffeine", images=[path])
-    assert "does not look at images" in result.reasoning
+    Draw.MolToImage(Chem.MolFromSmiles("COC(=O)c1ccccc1"), size=(500, 500)).save(path)
+    result = agent.run("highlight the ester group", images=[path])
+    assert any("in.png" in n and "OSRA" in n for n in result.notes), result.notes
+    assert result.steps[0].spec["highlight"] == ["ester"]
     values = agent.graph.get_state({"configurable": {"thread_id": result.thread_id}}).values
     (ref,) = values["images"]
-    assert ref["width"] == 40 and agent.store.path(ref["path"]).is_file()
+    assert ref["width"] == 500 and agent.store.path(ref["path"]).is_file()
+
+
+def test_an_image_that_is_no_molecule_is_a_clear_error(agent, tmp_path):
+    from PIL import Image
+
+    path = tmp_path / "blue.png"
+    Image.new("RGB", (40, 30), "blue").save(path)
+    with pytest.raises(IvluError) as err:
+        agent.run("draw caffeine", images=[path])
+    assert "blue.png" in str(err.value) or "image" in str(err.value).lower()
 
 
 def test_headline_request_molecule_then_part(agent, tmp_path):

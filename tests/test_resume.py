@@ -8,9 +8,10 @@ import sys
 import textwrap
 import time
 
-from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+from langgraph.types import Overwrite
 
 from ivlu_agent import Agent
+from ivlu_agent.graph.serde import CompressedSerializer
 
 SCRIPT = textwrap.dedent("""
     import sys
@@ -21,10 +22,12 @@ SCRIPT = textwrap.dedent("""
 
 def finished_steps(db_path):
     """Step ids whose results the parent graph has checkpointed (as pending writes)."""
-    serde = JsonPlusSerializer()
+    serde = CompressedSerializer()
     with sqlite3.connect(db_path) as db:
         rows = db.execute("SELECT type, value FROM writes WHERE channel = 'results' AND checkpoint_ns = ''")
-        return {key for t, v in rows for key in (serde.loads_typed((t, v)) or {})}
+        values = [serde.loads_typed((t, v)) for t, v in rows]
+        # a turn's plan writes its kept results as an Overwrite (empty on a first turn)
+        return {key for v in values for key in ((v.value if isinstance(v, Overwrite) else v) or {})}
 
 
 def test_sigkill_mid_step_then_resume(tmp_path):

@@ -42,16 +42,20 @@ def test_cylinder_with_an_axial_hole(planner):
     assert [v.label for v in step.views] == ["front", "top"]
 
 
-def test_rotation_follow_up_on_a_thread(planner):
+def test_rotation_follow_up_on_a_thread_adds_a_view_and_keeps_the_others(planner):
+    """Issue 12: 'rotate it 45° about x' left only the rotated view; the views drawn before stay."""
     first = planner.plan("cylinder diameter 20 height 30 with an axial 6 mm hole", [], [])
+    drawn = [v.label for v in first.steps[0].views]
     history = [{"plan": first.model_dump(mode="json")}]
     (step,) = planner.plan("rotate it 45° about x", [], history).steps
-    assert [(v.name, v.rx, v.ry, v.rz) for v in step.views] == [("rotated", 45, 0, 0)]
+    assert [v.label for v in step.views] == [*drawn, "rotated-x45"]
     assert step.part == first.steps[0].part
     (step,) = planner.plan("show the bracket rotated 30° about z", [], history).steps
-    assert step.views[0].label == "rotated-z30"
+    assert [v.label for v in step.views] == [*drawn, "rotated-z30"]
     (step,) = planner.plan("now the left and back views in third angle", [], history).steps
-    assert [v.label for v in step.views] == ["left", "back"] and step.projection == "third"
+    assert [v.label for v in step.views] == [*drawn, "left", "back"] and step.projection == "third"
+    (step,) = planner.plan("only the left view", [], history).steps
+    assert [v.label for v in step.views] == ["left"]
 
 
 def test_rotation_later_in_the_same_request_adds_a_view(planner):
@@ -84,7 +88,7 @@ def test_more_parts_and_features():
     ("a 60x40 mm plate", "thickness is missing (I read length 60, width 40 mm)"),
     ("cylinder diameter 20", "height is missing"),
     ("a 60x40x8 plate with two holes 40 mm apart", "hole diameter is missing"),
-    ("a 60x40x8 plate with two 6 mm holes", "spacing of the 2 holes is missing"),
+    ("a 60x40x8 plate with two 6 mm holes", "Where do the 2 holes go?"),  # no convention: asked (NeedsInput)
     ("a 60x40x8 plate with 6 mm holes on a 30 mm bolt circle", "number of holes is missing"),
     ("a 60x40x8 plate with a 20 x 10 pocket", "pocket's depth is missing"),
     ("cylinder 20 x 30", "does not say which size is the diameter"),

@@ -6,13 +6,14 @@ at the bottom of this file.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 
 from langgraph.config import get_stream_writer
-from langgraph.types import Send
+from langgraph.types import Overwrite, Send, interrupt
 
-from ..errors import IvluError, RenderError
+from ..errors import IvluError, NeedsInput, RenderError
 from ..planning.faithful import check_plan
 from ..planning.protocol import NeuralEngine, Planner
 from ..store import ArtifactStore
@@ -30,6 +31,7 @@ class Services:
     planner: Planner  # symbolic, or the model's planner
     engine: NeuralEngine | None = None  # the one door to the model's head; None when the agent has no model
     max_refinements: int = 3
+    approve_plan: bool = False  # pause after planning until the plan is approved, edited or cancelled
 
     def head(self, spec: StepSpec) -> NeuralEngine:
         """The engine for a step that the model's head draws; a clear error when the agent has none."""
@@ -44,31 +46,81 @@ class Services:
 
 
 def plan(state: dict, services: Services) -> dict:
-    """Ask the planner for a plan; archive the previous turn in `history`."""
+    """Ask the planner for a plan. The previous turn (the checkpoint this turn starts from) is what a follow-up
+    edits; steps the new plan keeps unchanged keep their results, so they are not drawn again. A question the
+    planner cannot settle (`NeedsInput`) pauses the run with `interrupt`; so does plan approval."""
     started = time.perf_counter()
-    history = list(state.get("history", []))
-    archived: list[dict] = []
-    if state.get("plan"):
-        archived = [{"turn": state.get("turn", 1), "request": state.get("plan_request", ""),
-                     "plan": state["plan"], "results": state.get("results", {}),
-                     "figure": state.get("figure")}]
+    previous = [{"turn": state.get("turn", 1), "request": state.get("plan_request", ""), "plan": state["plan"],
+                 "results": state.get("results", {}), "figure": state.get("figure")}] if state.get("plan") else []
     images = [ArtifactRef.model_validate(i) for i in state.get("images", [])]
-    result: Plan = services.planner.plan(state["request"], images, history + archived)
-    result.faithful = check_plan(state["request"], result.steps, result.unhonoured)  # part of the certificate
+    request = state["request"]
+    result = _plan_with_answers(services, request, images, previous)
+    while services.approve_plan:
+        answer = str(interrupt({"kind": "approve", "question": "Approve this plan?",
+                                "plan": [f"{s.id}  {s.read_back()}" for s in result.steps],
+                                "options": ["approve", "cancel", "or an edit, e.g. 'replace X with Y'"]})).strip()
+        if answer.lower() in APPROVE:
+            break
+        if answer.lower() in CANCEL:
+            raise IvluError("The plan was cancelled; nothing was drawn.", "", "send a new request")
+        request = f"{request}; {answer}"  # an edit of the proposed plan, planned again and shown again
+        result = _plan_with_answers(services, request, images, previous)
+    result.faithful = check_plan(request, result.steps, result.unhonoured, result.accounted)  # part of the certificate
     ids = set()
     for i, step in enumerate(result.steps, start=1):
         step.id = step.id if step.id and step.id not in ids else f"s{i}"
         ids.add(step.id)
     return {
         "plan": result.model_dump(mode="json"),
-        "plan_request": state["request"],
+        "plan_request": request,
         "turn": state.get("turn", 0) + 1,
-        "history": archived,
-        "results": None,
+        "results": Overwrite(_unchanged(result.steps, state.get("plan"), state.get("results") or {})),
         "figure": None,
         "figure_svg": None,
         "timings": {"plan": time.perf_counter() - started},
     }
+
+
+APPROVE = {"approve", "approved", "yes", "y", "ok", "okay", "go", "go ahead", "looks good", "lgtm"}
+CANCEL = {"cancel", "no", "n", "stop", "abort", "quit"}
+
+
+def _plan_with_answers(services: Services, request: str, images: list[ArtifactRef], previous: list[dict]) -> Plan:
+    """The planner's plan; each question it asks is put to the user (`interrupt`) and planning runs again with
+    the answers so far. On resume LangGraph replays the answers in order, so no question is asked twice."""
+    answers: dict[str, str] = {}
+    while True:
+        try:
+            return services.planner.plan(request, images, previous, answers=answers)
+        except NeedsInput as question:
+            if question.key in answers:
+                raise IvluError(f"The answer {answers[question.key]!r} did not settle: {question.question}",
+                                "one of: " + "; ".join(question.options), "answer with one of those") from None
+            answers[question.key] = str(interrupt({"kind": "question", **question.payload()})).strip()
+
+
+def _unchanged(steps: list[StepSpec], old_plan: dict | None, old_results: dict) -> dict:
+    """The previous turn's results of the steps the new plan keeps exactly as planned (spec equal but for the
+    id), renamed to their new ids: an edit re-draws only what it names."""
+    if not old_plan:
+        return {}
+    planned = {}
+    for s in old_plan["steps"]:
+        if s["id"] in old_results:
+            planned.setdefault(_key(s), old_results[s["id"]])
+    carried = {}
+    for step in steps:
+        data = step.model_dump(mode="json")
+        old = planned.get(_key(data))
+        if old is not None:
+            spec = {**old["spec"], "id": step.id}
+            carried[step.id] = {**old, "id": step.id, "spec": spec,
+                                "attempts": [{**a, "spec": {**a["spec"], "id": step.id}} for a in old["attempts"]]}
+    return carried
+
+
+def _key(spec: dict) -> str:
+    return json.dumps({k: v for k, v in spec.items() if k != "id"}, sort_keys=True)
 
 
 def gather(state: dict) -> dict:

@@ -7,7 +7,8 @@ from typing import Annotated, Any, TypedDict
 
 
 def merge_results(old: dict | None, new: dict | None) -> dict:
-    """Step results merge by step id; `None` clears them (a new turn starts)."""
+    """Step results merge by step id; `None` clears them. A new turn overwrites them (`Overwrite`) with the
+    results its plan keeps from the previous turn. Earlier turns live in the checkpoints, not in the state."""
     if new is None:
         return {}
     return {**(old or {}), **new}
@@ -25,7 +26,6 @@ class RunState(TypedDict, total=False):
     turn: int  # 1 for the first request on the thread
     plan: dict  # Plan.model_dump() of the current turn
     plan_request: str  # the request `plan` answers (kept when the next turn's request arrives)
-    history: Annotated[list[dict], operator.add]  # earlier turns: request, plan and compact results
     results: Annotated[dict[str, dict], merge_results]  # step id -> StepResult dict (current turn)
     figure: dict | None  # ArtifactRef dict of figure.png
     figure_svg: dict | None  # ArtifactRef dict of figure.svg, when every panel has an SVG

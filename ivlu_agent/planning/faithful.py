@@ -153,7 +153,8 @@ def only_framing(clause: str) -> bool:
                                for w in words)
 
 
-def check_plan(request: str, steps: list[StepSpec], unhonoured: Iterable[str] = ()) -> Verdict:
+def check_plan(request: str, steps: list[StepSpec], unhonoured: Iterable[str] = (),
+               accounted: Iterable[str] = ()) -> Verdict:
     """`account` over the plan's steps, with the directive words of the rules of the kinds it draws; what the
     planner read but the figure cannot honour (`Plan.unhonoured`) is named as not understood."""
     rules = {k.name: k.rule for k in REGISTRY}
@@ -161,7 +162,7 @@ def check_plan(request: str, steps: list[StepSpec], unhonoured: Iterable[str] = 
     for step in steps:
         if rules.get(step.kind) is not None:
             vocabulary |= rules[step.kind].vocabulary
-    evidence = [e for step in steps for e in step.evidence()]
+    evidence = [e for step in steps for e in step.evidence()] + list(accounted)  # what an edit consumed
     for m in PARTS_COUNT.finditer(request):  # 'three things: …' with three steps
         word = m.group("n").lower()
         if (int(word) if word.isdigit() else NUMBER_WORDS[word]) == len(steps):

@@ -40,7 +40,7 @@ MAX_MODEL_STEPS = 4
 MAX_MODEL_CHARS = 160  # any string the model writes (prompts: 400)
 MAX_MODEL_ITEMS = 4
 LONG_TEXT = {"prompt", "instruction"}
-ALWAYS_HIDDEN = frozenset({"id", "depends_on"})  # code numbers steps and wires their dependencies
+ALWAYS_HIDDEN = frozenset({"id", "depends_on", "source"})  # code numbers steps, wires them, keeps their words
 EDIT_WORDS = re.compile(r"^\s*(now\s+)?(make|change|turn|add|remove|replace|recolou?r|put|edit)\b", re.IGNORECASE)
 
 
@@ -139,7 +139,8 @@ class ModelPlanner:
 
     # -- the plan -------------------------------------------------------------------------------------
 
-    def plan(self, request: str, images: list[ArtifactRef], history: list[dict[str, Any]]) -> Plan:
+    def plan(self, request: str, images: list[ArtifactRef], history: list[dict[str, Any]],
+             answers: dict[str, str] | None = None) -> Plan:
         started = time.perf_counter()
         sources = self.sources(images, history)
         paths = [f"{self.store_root}/{ref.path}" for ref in images]
@@ -166,7 +167,7 @@ class ModelPlanner:
             lines.append(f"{a['number']}. {a['json'][:600]} → {verdict}")
         notes: list[str] = []
         if plan is None:
-            plan, planner = self._fallback(request, images, history, sources, len(attempts), error)
+            plan, planner = self._fallback(request, images, history, sources, len(attempts), error, answers)
             notes.append(f"planner fallback: the model's {len(attempts)} plan(s) failed validation "
                          f"(last: {error[:200]}); {planner} planned this request")
             lines += ["", f"Fallback: {planner} planner.", plan.reasoning]
@@ -299,9 +300,10 @@ class ModelPlanner:
 
     # -- fallback -------------------------------------------------------------------------------------
 
-    def _fallback(self, request, images, history, sources, tries: int, error: str) -> tuple[Plan, str]:
+    def _fallback(self, request, images, history, sources, tries: int, error: str,
+                  answers: dict[str, str] | None = None) -> tuple[Plan, str]:
         try:
-            plan = self.symbolic.plan(request, images, history)
+            plan = self.symbolic.plan(request, images, history, answers=answers)
             if check_plan(request, plan.steps, plan.unhonoured).passed or images or history:
                 return plan, "symbolic"
             # the rules drew only part of it: 'a funny meme of a cat in sunglasses, and draw caffeine' keeps

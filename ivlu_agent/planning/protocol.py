@@ -24,9 +24,11 @@ from ..types import ArtifactRef, HeadImage, JudgeAnswer
 class Planner(Protocol):
     name: str
 
-    def plan(self, request: str, images: list[ArtifactRef], history: list[dict[str, Any]]) -> Plan:
-        """Break a request into typed steps. `history` holds earlier turns of the thread
-        (each: request, plan, results). Raises IvluError when the request cannot be planned."""
+    def plan(self, request: str, images: list[ArtifactRef], history: list[dict[str, Any]],
+             answers: dict[str, str] | None = None) -> Plan:
+        """Break a request into typed steps. `history` holds the thread's previous turn, if any (request,
+        plan, results): a follow-up edits it. `answers` settle questions asked before (`NeedsInput`, by key).
+        Raises IvluError when the request cannot be planned, NeedsInput when it must ask."""
         ...
 
 

@@ -14,11 +14,12 @@ from typing import Any, Callable
 
 from pydantic import ValidationError
 
-from ..errors import IvluError, validation_problems
+from ..errors import IvluError, NeedsInput, validation_problems
 from ..tools import MAX_STEPS, RULES, Plan
 from ..tools.base import PlanContext, Rule, StepSpec
 from ..tools.common.prose import ABBREVIATION, ENUMERATOR, QUOTED
 from ..types import ArtifactRef
+from . import edits, rework
 from .faithful import check_plan, only_framing
 
 CLAUSE_BREAK = re.compile(r"\s*(?:;|\n|,?\s+\bthen\b|\.\s+(?=[A-Z])|" + ENUMERATOR.pattern + r")\s*", re.I)
@@ -72,65 +73,149 @@ class SymbolicPlanner:
     name = "symbolic"
 
     def __init__(self, describe: Callable[[str], dict], call: Callable[..., Any] | None = None,
-                 strict: bool = False):
+                 strict: bool = False, store_root: str = ""):
         self.describe = describe
         self.call = call or self._no_worker
         self.strict = strict  # refuse where a drafting convention would fill what the words leave open
+        self.store_root = store_root  # where the images given with a request are stored (the agent home)
 
     @staticmethod
     def _no_worker(target: str, *args: Any, **kwargs: Any) -> Any:
         raise RuntimeError(f"this planner was built without a worker pool, so it cannot run {target}")
 
-    def plan(self, request: str, images: list[ArtifactRef], history: list[dict[str, Any]]) -> Plan:
+    def plan(self, request: str, images: list[ArtifactRef], history: list[dict[str, Any]],
+             answers: dict[str, str] | None = None) -> Plan:
+        """Plan the request. On a thread (`history`), it edits the previous turn's figure (planning/edits.py)
+        or, when it asks for something new without 'also'/'add', starts a new one. `answers` hold the answers
+        to questions asked earlier (`NeedsInput`), by question key."""
         ctx = PlanContext(describe=self.describe, call=self.call, strict=self.strict)
-        if images:
-            ctx.notes.append(f"the symbolic engine does not look at images; {len(images)} image(s) were stored "
-                             "with the thread for engines that do")
-        steps: list[StepSpec] = []
+        edit = edits.EditContext(ctx, lambda clause, c: self._answered(clause, c, answers or {}))
+        steps: list[StepSpec] = edits.inherited(history)
+        if images:  # the user's own drawings: read as molecules (OSRA), then the request edits them
+            steps = self._read_images(images, ctx)
+        inherited = bool(steps)  # True while `steps` are the previous turn's, untouched by this request
         for clause in self._joined(self.clauses(" ".join(request.split(" ")))):
             try:
-                planned = self._plan_clause(clause, ctx)
-                if planned is None and steps:  # "…, then show it rotated 30° about z": rework this request's steps
-                    reworked = self._rework(clause, steps, ctx)
-                    if reworked is not None:
-                        steps = reworked
+                changed = self._edit(clause, steps, edit) if steps else None
+                if changed is not None:
+                    steps, inherited = changed, False
+                    self._number(steps)
+                    continue
+                refused = None
+                try:
+                    if steps and edits.additive(clause):  # 'also draw its Lewis structure', 'also do ammonia'
+                        planned = edit.plan_clause(rework.resolved(clause, steps), ctx)
+                        planned = rework.in_kind(planned or [], clause, steps, edit) or None
+                    else:
+                        planned = edit.plan_clause(clause, ctx)
+                except NeedsInput:
+                    raise
+                except IvluError as e:  # 'make the plate 12 mm thick' reads as a new part lacking sizes …
+                    if not steps:
+                        raise
+                    planned, refused = None, e  # … but it is an edit of the part drawn, if one applies
+                if planned is None and steps:  # 'make the holes 8 mm', 'now highlight its carbonyls'
+                    changed = edits.modify(clause, steps, edit, self._follow_up_with(ctx)) \
+                        or rework.amend(clause, steps, edit)
+                    if changed is not None:
+                        steps, inherited = changed, False
                         continue
+                if refused is not None:
+                    raise refused
                 if planned is None and only_framing(clause):
                     ctx.reasoning.append(f"'{clause}' frames the request and asks for nothing itself")
                     continue  # 'two things pls:', 'I need three figures:'
-                if planned is None and steps and check_plan(clause, steps).passed:
+                if planned is None and steps and not inherited and check_plan(clause, steps).passed:
                     # 'Draw the reaction scheme.' after the scheme: every word is already accounted for
                     ctx.reasoning.append(f"'{clause}' asks for nothing beyond the steps before it")
                     continue
-                if planned is None and history:  # a follow-up on the thread: rework the previous turn's steps
-                    planned = self._follow_up(clause, history[-1]["plan"]["steps"], ctx, same_request=False)
             except ValidationError as e:
                 raise IvluError(f"The request asks for something out of bounds in {clause!r}: "
                                 + validation_problems(e),
                                 "values inside the documented limits", "change the sizes or counts") from None
             if planned is None:
-                understood = [f"{s.kind} '{s.caption()}'" for s in steps]
-                raise self._not_understood(clause, understood)
+                if inherited:
+                    raise edits.refusal(clause, steps)
+                raise self._not_understood(clause, [f"{s.kind} '{s.caption()}'" for s in steps])
+            if inherited:
+                if edits.additive(clause):
+                    ctx.accounted.append(edits.EDIT_WORDS)
+                    ctx.reasoning.append("Adding to the figure so far: " + ", ".join(s.caption() for s in planned))
+                else:  # a new request on the thread: a new figure (the previous one stays in its history)
+                    ctx.reasoning.append("A new figure: the request names something new without 'also' or "
+                                         "'add', so the previous turn's panels are not kept")
+                    steps = []
+            inherited = False
             steps += planned
             if len(steps) > MAX_STEPS:
                 raise IvluError(f"The request asks for more than {MAX_STEPS} panels (I had planned {len(steps)} "
                                 f"when I reached {clause[:60]!r}).", f"at most {MAX_STEPS} panels in one figure",
                                 "split the request into several runs")
             self._number(steps)  # reworks later in the request find their originals by id
-        return Plan(reasoning="\n".join(ctx.reasoning), steps=steps, notes=ctx.notes, unhonoured=ctx.unhonoured)
+        return Plan(reasoning="\n".join(ctx.reasoning), steps=steps, notes=list(dict.fromkeys(ctx.notes)), unhonoured=ctx.unhonoured,
+                    accounted=[a[:1000] for a in dict.fromkeys(ctx.accounted) if a][:64])
+
+    def _read_images(self, images: list[ArtifactRef], ctx: PlanContext) -> list[StepSpec]:
+        """A molecule step per image, read by OSRA; an image it cannot read is a clear error."""
+        from ..tools import parse_step
+        from ..tools.molecule.from_image import steps_from_images
+
+        paths = [f"{self.store_root}/{ref.path}" for ref in images]
+        shown = {path: ref.name or "the image" for path, ref in zip(paths, images)}
+
+        def named(text: str) -> str:  # the user's file name, not the store's path
+            for path, name in shown.items():
+                text = text.replace(path, name)
+            return text
+
+        try:
+            specs, lines = steps_from_images(paths, self.call)
+        except IvluError as e:
+            raise IvluError(named(e.problem), named(e.expected), named(e.fix)) from None
+        ctx.notes += [named(line) for line in lines]
+        return [parse_step(s) for s in specs]
+
+    def _edit(self, clause: str, steps: list[StepSpec], edit: edits.EditContext) -> list[StepSpec] | None:
+        """An explicit edit of the steps so far: replace, remove, a change aimed at a named step, a new size."""
+        if rework.SETTING.match(edits.bare(clause)):  # 'change the subtitle to X': a setting, not an entity
+            changed = rework.amend(clause, steps, edit)
+            if changed is not None:
+                return changed
+        for operation in (edits.again, rework.insert, edits.replace, edits.remove):
+            changed = operation(clause, steps, edit)
+            if changed is not None:
+                return changed
+        if edits.aimed(clause, steps):
+            changed = edits.modify(clause, steps, edit, self._follow_up_with(edit.ctx))
+            if changed is not None:
+                return changed
+        return edits.restyle(clause, steps, edit)
+
+    def _follow_up_with(self, ctx: PlanContext):
+        return lambda clause, previous: self._follow_up(clause, previous, ctx, same_request=True)
+
+    def _answered(self, clause: str, ctx: PlanContext, answers: dict[str, str]) -> list[StepSpec] | None:
+        """Plan a clause; a question it raises that was answered before is answered by amending the clause."""
+        for _ in range(8):  # each answer settles one question; a clause asks few
+            try:
+                return sourced(self._plan_clause(clause, ctx), clause)
+            except NeedsInput as question:
+                if question.key not in answers:
+                    raise
+                meant = question.resolve(answers[question.key])
+                amended = question.amend(clause, meant)
+                if amended == clause:
+                    raise IvluError(f"The answer {answers[question.key]!r} did not settle: {question.question}",
+                                    "; ".join(question.options), "answer with one of the proposals") from None
+                ctx.notes.append(f"asked: {question.question} answer: {meant}")
+                clause = amended
+        raise IvluError(f"{clause!r} kept asking questions.", "a request with its values given",
+                        "write the values into the request")
 
     @staticmethod
     def _number(steps: list[StepSpec]) -> None:
         for i, step in enumerate(steps, start=1):
             step.id = f"s{i}"
-
-    def _rework(self, clause: str, steps: list[StepSpec], ctx: PlanContext) -> list[StepSpec] | None:
-        """Apply a follow-up clause to the steps planned so far; each rework replaces its original."""
-        reworked = self._follow_up(clause, [s.model_dump(mode="json") for s in steps], ctx, same_request=True)
-        if reworked is None:
-            return None
-        by_id = {s.id: s for s in reworked}
-        return [by_id.get(s.id, s) for s in steps]
 
     @staticmethod
     def _follow_up(clause: str, previous: list[dict], ctx: PlanContext, same_request: bool) -> list[StepSpec] | None:
@@ -168,13 +253,13 @@ class SymbolicPlanner:
         if not claimed:  # a rule may read what no other claims ('write Happy Birthday Ana': unquoted text)
             claimed = [r for r in RULES if getattr(r, "claims_unclaimed", None) and r.claims_unclaimed(clause)][:1]
         if len(claimed) == 1:
-            return claimed[0].plan(clause, ctx)
+            return sourced(claimed[0].plan(clause, ctx), clause)
         if len(claimed) > 1:
             # A rule that reads the whole clause as one request (an edge list, a data series) takes it.
             whole = [r for r in claimed if getattr(r, "owns", None) and r.owns(clause)]
             if len(whole) == 1:
-                return self._plan_owned(whole[0], clause, ctx)
-            return self._plan_mixed(clause, ctx)
+                return sourced(self._plan_owned(whole[0], clause, ctx), clause)
+            return sourced(self._plan_mixed(clause, ctx), clause)
         return None
 
     def _plan_owned(self, owner: Rule, clause: str, ctx: PlanContext) -> list[StepSpec]:
@@ -221,7 +306,7 @@ class SymbolicPlanner:
         for owner, text in parts:
             if owner is None:
                 raise self._not_understood(text)
-            steps += owner.plan(text, ctx)
+            steps += sourced(owner.plan(text, ctx), text)
         holds = HOLDS.search(PROTECTED.sub(" ", clause))
         if holds and len(parts) > 1 and any(getattr(s, "layout", "") == "poster" for s in steps):
             # 'a poster titled X showing methane, ethane …': panels side by side, not inside the poster
@@ -241,6 +326,14 @@ class SymbolicPlanner:
             f"rephrase it (`ivlu examples {kind}` lists every {kind} phrasing, `ivlu examples` all kinds), "
             "or use a model engine for open imagery",
         )
+
+
+def sourced(steps: list[StepSpec] | None, words: str) -> list[StepSpec] | None:
+    """The steps, each knowing the words it was planned from (kept where a narrower part already set them)."""
+    for step in steps or []:
+        if not step.source:
+            step.source = words
+    return steps
 
 
 def closest_phrasing(text: str) -> tuple[str, str]:

@@ -58,6 +58,9 @@ class Plan(BaseModel):
     unhonoured: list[str] = Field(default_factory=list, max_length=16,
                                   description="What the request asks of the arrangement that the figure cannot "
                                               "honour ('inside the poster'); plan.faithful names each and fails.")
+    accounted: list[Annotated[str, Field(max_length=1000)]] = Field(
+        default_factory=list, max_length=64, description="Words of a follow-up that the edit itself consumed "
+        "(the verb, the replaced or removed entity): plan.faithful counts them as understood.")
     faithful: Verdict | None = Field(default=None, description="Whether the steps account for every word and "
                                      "number of the request (planning/faithful.py); a failed one keeps the run "
                                      "from being verified.")

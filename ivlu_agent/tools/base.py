@@ -14,7 +14,7 @@ from typing import Annotated, Any, Callable, ClassVar, Protocol, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from ..errors import IvluError
+from ..errors import IvluError, validation_problems
 from ..types import Verdict
 
 
@@ -54,6 +54,10 @@ class StepSpec(BaseModel):
     title: str = Field(default="", max_length=200, description="Caption shown under the panel.")
     depends_on: list[str] = Field(default_factory=list, max_length=16,
                                   description="Ids of steps whose output this step needs; independent steps fan out.")
+    source: str = Field(default="", max_length=2000,
+                        description="The words of the request this step was planned from (the planner fills it): a "
+                                    "follow-up re-plans them to change something inside the step ('use HCl instead "
+                                    "of H2SO4'). Never evidence of understanding.")
 
     # "module:function" names, so nothing is imported until a step needs it. Exact kinds run both in an
     # isolated worker: renderer(spec: dict) -> {"files", "meta"}; verifier(spec, files, meta) -> list[dict].
@@ -74,6 +78,9 @@ class StepSpec(BaseModel):
     # no number of the request in plan.faithful ('double bond' is not the 2 of a line width).
     style_fields: ClassVar[frozenset[str]] = frozenset()
     cli: ClassVar[CliCheck | None] = None  # how `ivlu verify` checks an image of this kind; None: not offered
+    # Dotted path of the field that sets the panel's size in pixels ('depiction.size'), for 'make all panels
+    # 1200 px'; '' when the kind has none.
+    size_field: ClassVar[str] = ""
     max_refinements: ClassVar[int] = 3
 
     def caption(self) -> str:
@@ -86,12 +93,54 @@ class StepSpec(BaseModel):
         it runs in the agent process, so it reads fields and tables only, never a native library."""
         raise NotImplementedError(f"{type(self).__name__} does not say what it draws (describe)")
 
+    def read_back(self) -> str:
+        """`describe()`, plus how the panel is drawn where an edit changed it from the kind's default (its size
+        in pixels; kinds add more, e.g. bond width): the line printed in the summary, report and result.json."""
+        line = self.describe()
+        extras = [e for e in self.style_notes() if e not in line]
+        return one_line(line + ("; " + ", ".join(extras) if extras else ""), DESCRIBE_CHARS + 40)
+
+    def style_notes(self) -> list[str]:
+        """How this panel is drawn where it differs from the kind's defaults, in words ('1200 px')."""
+        if not self.size_field:
+            return []
+        first, *rest = self.size_field.split(".")
+        value, default = getattr(self, first), type(self).model_fields[first].get_default(call_default_factory=True)
+        for key in rest:
+            value, default = getattr(value, key), getattr(default, key)
+        return [f"{value} px"] if value != default else []
+
     def refine(self, verdicts: list[Verdict], attempt: int) -> tuple["StepSpec", str] | None:
         """Return a changed spec and a sentence saying what changed, or None when nothing is left to try.
 
         `attempt` is the number of the attempt that just failed (1 for the first render).
         """
         return None
+
+    def resized(self, px: int) -> "StepSpec":
+        """This step drawn `px` pixels wide (its `size_field`); out of the field's bounds is bad input."""
+        path = self.size_field.split(".")
+        data = self.model_dump(mode="json")
+        holder = data
+        for key in path[:-1]:
+            holder = holder[key]
+        holder[path[-1]] = px
+        try:
+            return type(self).model_validate(data)
+        except ValidationError as e:
+            raise IvluError(f"{self.caption()} cannot be drawn {px} px wide ({validation_problems(e, 1)}).",
+                            "a size inside the kind's limits", "pick another size") from None
+
+    def carry_over(self, old: "StepSpec", ctx: "PlanContext") -> "StepSpec":
+        """This step, replacing `old` of the same kind, with the styling `old` was given (its `style_fields`
+        and pixel size) where this one left them at their defaults. Kinds add what else carries over."""
+        update = {}
+        for name in [*self.style_fields, self.size_field.split(".")[0]]:
+            if name and name in type(self).model_fields:
+                default = type(self).model_fields[name].get_default(call_default_factory=True)
+                if getattr(self, name) == default:
+                    update[name] = getattr(old, name)
+        return self.model_copy(update=update)
 
     def render_timeout_s(self) -> float:
         return 60.0
@@ -122,7 +171,7 @@ class StepSpec(BaseModel):
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
                 out.append(f"{value:g}")
 
-        walk(self.model_dump(mode="json", exclude={"id", "depends_on", *self.style_fields}))
+        walk(self.model_dump(mode="json", exclude={"id", "depends_on", "source", *self.style_fields}))
         return out
 
     def compounds_drawn(self) -> set[str]:
@@ -176,6 +225,7 @@ class PlanContext:
     strict: bool = False  # refuse where a drafting convention would fill what the words leave open
     reasoning: list[str] = field(default_factory=list)  # one line per decision, shown in the report
     unhonoured: list[str] = field(default_factory=list)  # arrangements asked for that the figure cannot honour
+    accounted: list[str] = field(default_factory=list)  # words a follow-up consumed ('another 15°'): plan.faithful
 
 
 class Rule(Protocol):

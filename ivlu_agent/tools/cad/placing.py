@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ...errors import IvluError
+from ...errors import IvluError, NeedsInput
 
 
 @dataclass
@@ -59,6 +59,11 @@ def spread(count: int, spacing: float | None, circle: float | None, along_u: boo
         spacing = round(length / count, 3)
         notes.use(f"the {count} {what}s are evenly spaced in a row along the {length:g} mm side, {spacing:g} mm "
                   "apart", f"The spacing of the {count} {what}s is not given", f"'{count} {what}s 20 mm apart'")
+    if spacing is None and not notes.strict:  # no convention places two, three, five…: ask where they go
+        options = ["in a row"] + ([f"{round(size[0 if along_u else 1] / count):g} mm apart"] if size else []) \
+            + ([f"on a {round(min(size) * 0.6):g} mm bolt circle"] if size and count > 2 else [])
+        raise NeedsInput(f"Where do the {count} {what}s go?", options, phrase=f"{what}s", mode="after",
+                         key=f"cad.spacing:{count} {what}s")
     if spacing is None:
         raise IvluError(f"The spacing of the {count} {what}s is missing.",
                         f"where they go, e.g. '{count} {what}s 40 mm apart', 'on a 50 mm bolt circle', "

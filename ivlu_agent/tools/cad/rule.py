@@ -444,31 +444,11 @@ class CadRule:
 
     def follow_up(self, clause: str, previous: list[dict], ctx: PlanContext,
                   same_request: bool = False) -> list[CadSpec] | None:
-        """'rotate it 45° about x', 'show the left view', 'third angle'. On a thread the new views replace
-        the old ones; earlier in the same request they are added to the views already asked for."""
-        parts = [s for s in previous if s.get("kind") == "cad"]
-        if not parts:
-            return None
-        w = Words(normalise(clause))
-        rotated = take_rotations(w)
-        projection = take_projection(w)
-        views = take_views(w)
-        if not (rotated or projection or views):
-            return None
-        steps = []
-        for old in parts:
-            spec = CadSpec.model_validate(old)
-            update: dict = {}
-            if rotated or views:
-                kept = list(spec.views) if same_request else []
-                update["views"] = list({v.label: v for v in [*kept, *views, *rotated]}.values())
-            if projection:
-                update["projection"] = projection
-            steps.append(spec.model_copy(update=update))
-        ctx.reasoning.append("Redrawing " + ", ".join(s.caption() for s in steps) + ": "
-                             + ", ".join(v.words for v in steps[0].views)
-                             + (f"; {projection}-angle projection" if projection else ""))
-        return steps
+        """'rotate it 45° about x', 'also show the left view', 'drop the top view', 'make the holes 8 mm',
+        'rotate another 15°', 'third angle' (tools/cad/follow_up.py)."""
+        from .follow_up import rework
+
+        return rework(clause, previous, ctx)
 
 
 def verify_target(value: str, options: dict, call) -> tuple[str, list]:

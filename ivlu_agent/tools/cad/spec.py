@@ -20,7 +20,7 @@ A feature's `at` is (u, v) from the centre of its face, so it reads the same as 
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -248,6 +248,7 @@ class CadSpec(StepSpec):
     drawing: Drawing = Field(default_factory=Drawing)
 
     renderer = "ivlu_agent.tools.cad.render:render_cad"
+    size_field: ClassVar[str] = "drawing.sheet_px"
     verifier = "ivlu_agent.tools.cad.verify:verify_cad"
     pixel_check = "ivlu_agent.tools.cad.verify:check_pixels"
     cli = CliCheck("--cad", "the part in words, e.g. 'a 60x40x8 mm plate with two 6 mm holes 40 mm apart'",

@@ -391,6 +391,9 @@ def reject_unknown_compounds(unknown: list[str], understood: list[str]) -> None:
     """A word that reads as a misspelt compound name ('cafeine') stops the request with 'did you mean'. Any
     other unknown word does not: the plan goes on, and plan.faithful names the word as not understood, so
     'caffeine and unobtainium' draws caffeine and ends unverified."""
+    question = ambiguous_name(unknown)  # 'butanol' is no misspelling: it names four compounds, so ask
+    if question is not None:
+        raise question
     for word in dict.fromkeys(unknown):
         close = close_names(word)
         if close:
@@ -416,3 +419,31 @@ def displayed_formula(text: str) -> tuple[bool, str]:
     """Whether the words ask for every atom to be drawn, and the text with element-atom phrases blanked."""
     wanted = bool(DISPLAYED.search(text) or ATOMS_PHRASE.search(text))
     return wanted, ATOMS_PHRASE.sub(lambda m: " " * len(m.group()), text)
+
+
+# Names people write that mean several compounds: the run asks which one (never picks for them). The
+# isomers are the constitutional ones a textbook lists first; every option resolves through OPSIN.
+AMBIGUOUS_NAMES: dict[str, list[str]] = {
+    "butanol": ["butan-1-ol", "butan-2-ol", "2-methylpropan-1-ol", "2-methylpropan-2-ol"],
+    "pentanol": ["pentan-1-ol", "pentan-2-ol", "pentan-3-ol"],
+    "hexanol": ["hexan-1-ol", "hexan-2-ol", "hexan-3-ol"],
+    "butene": ["but-1-ene", "but-2-ene", "2-methylpropene"],
+    "xylene": ["o-xylene", "m-xylene", "p-xylene"],
+    "cresol": ["o-cresol", "m-cresol", "p-cresol"],
+    "dichlorobenzene": ["1,2-dichlorobenzene", "1,3-dichlorobenzene", "1,4-dichlorobenzene"],
+    "dichloroethane": ["1,1-dichloroethane", "1,2-dichloroethane"],
+    "chlorobutane": ["1-chlorobutane", "2-chlorobutane"],
+    "bromobutane": ["1-bromobutane", "2-bromobutane"],
+}
+
+
+def ambiguous_name(words: list[str]):
+    """A NeedsInput question for the first word that names several compounds, else None."""
+    from ...errors import NeedsInput
+
+    for word in words:
+        options = AMBIGUOUS_NAMES.get(word.lower())
+        if options:
+            return NeedsInput(f"'{word}' names {len(options)} compounds; which one?", options, phrase=word,
+                              mode="replace", key=f"name:{word.lower()}")
+    return None

@@ -102,16 +102,31 @@ def render_equation(spec: dict) -> dict:
     from PIL import Image
 
     s = EquationSpec.model_validate(spec)
-    laid = layout(s.latex, s.font_size)
-    width, height = laid["size"]
+    font_size = s.font_size
+    laid = layout(s.latex, font_size)
+    if s.width:  # 'make it 1200 px': the font that makes the formula fill that width, then white either side
+        font_size = max(8, min(400, int(font_size * s.width / laid["size"][0])))
+        laid = layout(s.latex, font_size)
+        while laid["size"][0] > s.width and font_size > 8:
+            font_size -= 1
+            laid = layout(s.latex, font_size)
+        if laid["size"][0] > s.width:
+            raise IvluError(f"The formula does not fit {s.width} px even at 8 pt.", "a wider image",
+                            "ask for a larger width")
+    ink, margin = laid["ink"], laid["margin"]
+    if s.width:
+        pad = s.width - ink.shape[1]
+        ink = np.pad(ink, ((0, 0), (pad // 2, pad - pad // 2)))
+        margin += pad // 2
+    height, width = ink.shape
     buf = io.BytesIO()
-    Image.fromarray((255 - laid["ink"]).astype(np.uint8)).save(buf, "PNG")
+    Image.fromarray((255 - ink).astype(np.uint8)).save(buf, "PNG")
     return {
         "files": [
             {"name": "main.png", "mime": "image/png", "data": buf.getvalue()},
             {"name": "main.svg", "mime": "image/svg+xml",
-             "data": to_svg(s.latex, s.font_size, width, height, laid["margin"])},
+             "data": to_svg(s.latex, font_size, width, height, margin)},
         ],
-        "meta": {"width": width, "height": height, "font_size": s.font_size, "dpi": DPI,
+        "meta": {"width": width, "height": height, "font_size": font_size, "dpi": DPI,
                  "glyphs": "".join(g["char"] for g in laid["glyphs"])},
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator
 
@@ -33,9 +33,12 @@ class EquationSpec(StepSpec):
     name: str = Field(default="", max_length=120,
                       description="The named formula ('quadratic formula') or the request it answers.")
     font_size: int = Field(default=40, ge=16, le=120, description="Base font size in points at 100 dpi.")
+    width: int = Field(default=0, ge=0, le=4000, description="Image width in pixels; 0 fits the formula at "
+                       "`font_size`. With a width, the font is scaled until the formula fills it.")
     e_is_euler: bool = Field(default=True, description="Read the letter e as Euler's number.")
     i_is_imaginary: bool = Field(default=False, description="Read the letter i as the imaginary unit.")
 
+    size_field: ClassVar[str] = "width"
     renderer = "ivlu_agent.tools.equation.render:render_equation"
     verifier = "ivlu_agent.tools.equation.verify:verify_equation"
     pixel_check = "ivlu_agent.tools.equation.verify:check_pixels"

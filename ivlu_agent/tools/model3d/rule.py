@@ -7,7 +7,14 @@ import re
 
 from ...errors import IvluError
 from ..base import PlanContext
-from ..common.names import CHEMICAL_ENDINGS, FILLER, close_names, find_molecules, reject_unknown_compounds
+from ..common.names import (
+    AMBIGUOUS_NAMES,
+    CHEMICAL_ENDINGS,
+    FILLER,
+    close_names,
+    find_molecules,
+    reject_unknown_compounds,
+)
 from ..common.prose import FILLER as PROSE_FILLER
 from ..common.prose import QUOTED
 from .spec import MAX_HEAVY_ATOMS, Model3dSpec
@@ -62,7 +69,8 @@ class Model3dRule:
             return True
         molecules, leftovers = find_molecules(self._blank(text))
         # A misspelt name ('a 3D model of cafeine') is ours, to answer 'did you mean'; 'cylindrical' is not.
-        return bool(molecules) or any(w.lower().endswith(CHEMICAL_ENDINGS) and len(w) > 4
+        return bool(molecules) or any(w.lower() in AMBIGUOUS_NAMES for w in leftovers) or \
+            any(w.lower().endswith(CHEMICAL_ENDINGS) and len(w) > 4
                                       and w.lower() not in VOCABULARY and close_names(w) for w in leftovers)
 
     def owns(self, clause: str) -> bool:
@@ -138,8 +146,15 @@ class Model3dRule:
         """'now view it from elevation 60°, azimuth 10°': the earlier models from the new viewpoint."""
         models = [s for s in previous if s["kind"] == "model3d"]
         view = {m.group("what").lower(): float(m.group("deg")) for m in VIEW.finditer(clause)}
-        if not models or len(view) != 2 or find_molecules(self._blank(clause))[0]:
+        if not models or not view or find_molecules(self._blank(clause))[0]:
             return None
-        ctx.reasoning.append(f"Redrawing the model(s) from elevation {view['elevation']:g}°, "
-                             f"azimuth {view['azimuth']:g}°")
-        return [Model3dSpec.model_validate(s).model_copy(update={**view, "view_chosen": False}) for s in models]
+        steps = []
+        for old in models:  # an angle not named keeps the model's own ('view it from elevation 45 instead')
+            spec = Model3dSpec.model_validate(old)
+            kept = {"elevation": 20.0 if spec.elevation is None else spec.elevation,
+                    "azimuth": 30.0 if spec.azimuth is None else spec.azimuth}
+            steps.append(spec.model_copy(update={**kept, **view,
+                                                 "view_chosen": False}))
+        ctx.reasoning.append(f"Redrawing the model(s) from elevation {steps[0].elevation:g}°, "
+                             f"azimuth {steps[0].azimuth:g}°")
+        return steps

@@ -41,6 +41,7 @@ class Model3dSpec(StepSpec):
     seed: int = Field(default=SEED, ge=0, le=2**31 - 1, description="ETKDG's random seed.")
 
     style_fields: ClassVar[frozenset[str]] = frozenset({"size", "force_field", "seed"})
+    size_field: ClassVar[str] = "size"
     renderer = "ivlu_agent.tools.model3d.render:render_model3d"
     verifier = "ivlu_agent.tools.model3d.verify:verify_model3d"
     hidden_fields: ClassVar[frozenset[str]] = frozenset({"formula", "inchikey", "view_chosen", "shapes",

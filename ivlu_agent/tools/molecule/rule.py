@@ -116,6 +116,12 @@ VOCABULARY = frozenset(FILLER) | {"highlighting", "structural", "displayed", "sk
                                          "geometrical", "optical", "mirror", "cis", "trans", "e", "z", "r", "s", "forms"}
 
 
+# 'thicker bonds', 'make the lines thinner': the depiction's line width, the only weight a structure has.
+LINE_WEIGHT = re.compile(r"\b(thicker|bolder|heavier|wider|thinner|lighter|finer)\s+(?:bonds?|lines?|strokes?)\b|"
+                         r"\b(?:bonds?|lines?|strokes?)\s+(?:a\s+bit\s+|much\s+)?(thicker|bolder|heavier|thinner|finer)\b",
+                         re.I)
+
+
 class MoleculeRule:
     """'draw caffeine and aspirin, highlight the methyl groups in red', SMILES, follow-ups."""
 
@@ -268,11 +274,22 @@ class MoleculeRule:
         ctx.reasoning.append(f"Stereoisomers of {base}: " + ", ".join(s.title for s in out))
         return out
 
+    @staticmethod
+    def _weighted(mols: list[dict], thicker: bool, ctx: PlanContext) -> list[MoleculeSpec]:
+        steps = _line_weight([MoleculeSpec.model_validate(m) for m in mols], thicker)
+        ctx.reasoning.append(f"Redrawing {', '.join(s.caption() for s in steps)} with "
+                             f"{'thicker' if thicker else 'thinner'} bonds ({steps[0].depiction.line_width} px)")
+        ctx.accounted.append("bonds lines thicker thinner bolder heavier wider lighter")
+        return steps
+
     def follow_up(self, clause: str, previous: list[dict], ctx: PlanContext,
                   same_request: bool = False) -> list[MoleculeSpec] | None:
         mols = [s for s in previous if s["kind"] == "molecule"]
         wanted, colors, rest = find_groups(clause)
         label = bool(re.search(r"\blabel", clause, re.I))
+        weight = LINE_WEIGHT.search(clause)
+        if mols and weight and not (wanted or colors or label):  # 'thicker bonds', 'thinner lines'
+            return self._weighted(mols, (weight.group(1) or weight.group(2)).lower() in ("thicker", "bolder", "heavier", "wider"), ctx)
         if not mols or find_molecules(rest)[0] or not (wanted or colors or label):
             return None
         replace = bool(re.search(r"\b(only|instead)\b", clause, re.I))
@@ -298,6 +315,15 @@ class MoleculeRule:
                              + (f": highlight {', '.join(wanted)}" if wanted else "")
                              + (f"; colours {colors}" if colors else ""))
         return steps
+
+
+def _line_weight(specs: list[MoleculeSpec], thicker: bool) -> list[MoleculeSpec]:
+    out = []
+    for spec in specs:
+        width = spec.depiction.line_width
+        width = min(8, max(width + 1, round(width * 1.5))) if thicker else max(1, min(width - 1, round(width / 1.5)))
+        out.append(spec.model_copy(update={"depiction": spec.depiction.model_copy(update={"line_width": width})}))
+    return out
 
 
 def verify_target(value: str, options: dict, call) -> tuple[str, list]:

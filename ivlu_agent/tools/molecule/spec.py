@@ -31,6 +31,7 @@ class MoleculeSpec(StepSpec):
                             "hydrogens are drawn, and refinement keeps them.")
 
     style_fields: ClassVar[frozenset[str]] = frozenset({"depiction"})
+    size_field: ClassVar[str] = "depiction.size"
     renderer = "ivlu_agent.tools.molecule.render:render_molecule"
     verifier = "ivlu_agent.tools.molecule.verify:verify_molecule"
     pixel_check = "ivlu_agent.tools.molecule.verify:check_pixels"
@@ -45,6 +46,24 @@ class MoleculeSpec(StepSpec):
             if not COLOR_RE.match(color):
                 raise ValueError(f"colour {color!r} for {group!r} must be a name like 'red' or '#rrggbb'")
         return v
+
+    def carry_over(self, old: StepSpec, ctx) -> "MoleculeSpec":
+        """Replacing `old`: its highlights (those this compound has), colours, labels and canvas carry over."""
+        spec = super().carry_over(old, ctx)
+        if not isinstance(old, MoleculeSpec) or not old.highlight or self.highlight:
+            return spec
+        present = ctx.describe(self.smiles)["groups"]
+        kept = [g for g in old.highlight if present.get(g, 0) > 0]
+        for g in old.highlight:
+            if g not in kept:
+                ctx.notes.append(f"{self.caption()} has no {g} group to highlight")
+        return spec.model_copy(update={"highlight": kept, "colors": {g: c for g, c in old.colors.items() if g in kept},
+                                       "label_groups": old.label_groups and bool(kept)})
+
+    def style_notes(self) -> list[str]:
+        width = self.depiction.line_width
+        extra = [] if width == Depiction().line_width else [f"bond width {width} px ({'thicker' if width > 2 else 'thinner'})"]
+        return [*super().style_notes(), *extra]
 
     def caption(self) -> str:
         if self.title:

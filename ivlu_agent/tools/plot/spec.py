@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -98,6 +98,7 @@ class PlotSpec(StepSpec):
     style: PlotStyle = Field(default_factory=PlotStyle)
 
     renderer = "ivlu_agent.tools.plot.render:render_plot"
+    size_field: ClassVar[str] = "style.width"
     verifier = "ivlu_agent.tools.plot.verify:verify_plot"
     pixel_check = "ivlu_agent.tools.plot.verify:check_pixels"
     cli = CliCheck("--plot", "the plot in words, e.g. 'plot sin(x)/x from -10 to 10'; OCR reads its labels",

@@ -324,5 +324,25 @@ class ReactionRule:
             steps.append(step)
         return steps
 
-    def follow_up(self, clause: str, previous: list[dict], ctx: PlanContext, same_request: bool = False) -> None:
-        return None
+    def follow_up(self, clause: str, previous: list[dict], ctx: PlanContext,
+                  same_request: bool = False) -> list[ReactionSpec] | None:
+        """'put reflux under the arrow', 'write heat over the arrow': text added to the arrow of each reaction."""
+        m = ARROW_TEXT.search(clause)
+        reactions = [s for s in previous if s["kind"] == "reaction"]
+        if not m or not reactions:
+            return None
+        field = "below" if m.group("where").lower() in ("under", "below", "beneath", "underneath") else "conditions"
+        text = m.group("what").strip(" '\"")
+        steps = []
+        for old in reactions:
+            spec = ReactionSpec.model_validate(old)
+            held = getattr(spec, field)
+            steps.append(spec.model_copy(update={field: f"{held}, {text}" if held else text}))
+        ctx.reasoning.append(f"Writing '{text}' {m.group('where').lower()} the arrow")
+        ctx.accounted.append("arrow put write add show under below beneath underneath over above on")
+        return steps
+
+
+# 'put reflux under the arrow', 'write 25 °C over the arrow'
+ARROW_TEXT = re.compile(r"\b(?:put|write|add|show|place|label)\s+(?P<what>.+?)\s+(?P<where>under|underneath|below|"
+                        r"beneath|over|above|on)\s+the\s+arrow\b", re.I)

@@ -33,6 +33,7 @@ class ReactionSpec(StepSpec):
     depiction: Depiction = Field(default_factory=lambda: Depiction(size=400))
 
     style_fields: ClassVar[frozenset[str]] = frozenset({"depiction"})
+    size_field: ClassVar[str] = "depiction.size"
     renderer = "ivlu_agent.tools.reaction.render:render_reaction"
     verifier = "ivlu_agent.tools.reaction.verify:verify_reaction"
     pixel_check = "ivlu_agent.tools.reaction.verify:check_pixels"

@@ -41,6 +41,7 @@ class TextSpec(StepSpec):
                                description="No text is drawn smaller than this many pixels.")
 
     style_fields: ClassVar[frozenset[str]] = frozenset({"font_size", "min_font_size"})
+    size_field: ClassVar[str] = "width"
     renderer = "ivlu_agent.tools.text.render:render_text"
     verifier = "ivlu_agent.tools.text.verify:verify_text"
     pixel_check = "ivlu_agent.tools.text.verify:check_pixels"

@@ -1,0 +1,184 @@
+"""Edits that plan a step again from its own words (`StepSpec.source`) with the change written in: a node put
+into a chain or a tree, a range, a measure or a setting changed, more of the same kind ('also do ammonia'
+after a ball-and-stick model), and 'it'/'its' resolved to the step drawn last. The new step must be the
+same kind and account for the clause's words, so nothing is ignored silently."""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import IvluError, NeedsInput
+from ..tools import StepSpec
+from ..tools.base import PlanContext
+from .edits import EDIT_WORDS, EditContext, aimed, bare
+
+PRONOUN_ITS = re.compile(r"\bits\s+(?P<what>[a-z][\w\s-]*?)(?=\s+(?:as\s+well|too|also|next\s+to|beside|please)\b|"
+                         r"[,.;!?]|$)", re.I)
+PRONOUN_IT = re.compile(r"\b(?:of|for|from)\s+(?:it|that|this)\b", re.I)
+KIND_WORDS = re.compile(r"\b(?:structures?|skeletal|formulae?|formulas?|molecules?|2-?d|lewis|models?|3-?d|ball)\b", re.I)
+
+
+def resolved(clause: str, steps: list[StepSpec]) -> str:
+    """'also draw its Lewis structure' → 'also draw the Lewis structure of water': 'it' is the last step drawn."""
+    name = getattr(steps[-1], "name", "") if steps else ""
+    if not name:
+        return clause
+    clause = PRONOUN_ITS.sub(lambda m: f"the {m.group('what')} of {name}", clause)
+    return PRONOUN_IT.sub(lambda m: f"{m.group().split()[0]} {name}", clause)
+
+
+def in_kind(planned: list[StepSpec], clause: str, steps: list[StepSpec], edit: EditContext) -> list[StepSpec]:
+    """'also do ammonia' after a ball-and-stick model of methane: more of the same kind, planned from the last
+    step's own words with its compound written as the new ones. Plain molecules otherwise."""
+    last = steps[-1] if steps else None
+    name = _written_name(last) if last is not None else ""
+    if not planned or last is None or not name or KIND_WORDS.search(clause) \
+            or any(p.kind != planned[0].kind for p in planned) or planned[0].kind == last.kind:
+        return planned
+    compounds = " and ".join(getattr(p, "name", "") or getattr(p, "smiles", "") for p in planned)
+    words = re.sub(re.escape(name), lambda _: compounds, last.source, count=1, flags=re.I)
+    try:
+        again = edit.plan_clause(words, edit.ctx) or []
+    except IvluError:
+        return planned
+    if len(again) == len(planned) and all(p.kind == last.kind for p in again):
+        edit.ctx.reasoning.append(f"'{clause}' asks for more of the same: {', '.join(p.caption() for p in again)}")
+        return again
+    return planned
+
+
+RANGE = re.compile(r"\bfrom\s+(?P<a>[-+]?[\w.π/^()*]+)\s+to\s+(?P<b>[-+]?[\w.π/^()*]+)", re.I)
+MEASURE = re.compile(r"(?P<value>\d+(?:\.\d+)?\s*(?:mm|cm|px|°|deg(?:rees)?)?)\s+(?P<what>high|tall|thick|wide|long|deep)\b",
+                     re.I)
+SETTING = re.compile(r"^(?:change|set|make|switch|update)\s+(?:the\s+)?(?P<key>[a-z][a-z -]{1,24}?)\s+(?:to|=|into)\s+"
+                     r"(?P<value>'[^']*'|\"[^\"]*\"|.+)$", re.I)
+LEAD_VERB = re.compile(r"^(?:make|show|draw|render|view|have|put|display|give\s+me)\s+(?:it|them|this|that)\s+", re.I)
+
+
+def amended_words(clause: str, source: str) -> str | None:
+    """The step's own words changed as the clause says: a range ('from 0 to 10'), a measure ('40 mm high'), a
+    setting ('change the subtitle to X'), or the clause's words added ('show it as a displayed formula')."""
+    text = bare(clause)
+    m, old = RANGE.search(text), RANGE.search(source)
+    if m and old:
+        return source[:old.start()] + m.group() + source[old.end():]
+    m = MEASURE.search(text)
+    if m:
+        old = re.search(r"\d+(?:\.\d+)?\s*(?:mm|cm|px|°|deg(?:rees)?)?\s+" + m.group("what") + r"\b", source, re.I)
+        if old:
+            return source[:old.start()] + m.group() + source[old.end():]
+    m = SETTING.match(text)
+    if m:
+        key = m.group("key").strip()
+        old = re.search(r"\b" + re.escape(key) + r"s?\s*(?:of|:|=|is|titled|called|reading)?\s*"
+                        r"('[^']*'|\"[^\"]*\"|[^,;]+)", source, re.I)
+        if old:
+            return source[:old.start(1)] + m.group("value") + source[old.end(1):]
+        return None
+    rest = LEAD_VERB.sub("", text)
+    if rest != text and rest:
+        return f"{source} {rest}"
+    return None
+
+
+def amend(clause: str, steps: list[StepSpec], edit: EditContext) -> list[StepSpec] | None:
+    """A change no kind's follow-up reads, made by planning a step again from its own words with the change
+    written in. The new step must be the same kind and account for the clause's words, so nothing is ignored
+    silently. Aimed at the step named, else the only step, else the last one."""
+    from .faithful import check_plan
+
+    scoped = aimed(clause, steps)
+    text, chosen = scoped if scoped else (clause, [len(steps) - 1] if steps else [])
+    for i in chosen[:1]:
+        step = steps[i]
+        words = amended_words(text, step.source) if step.source else None
+        if not words or words == step.source:
+            return None
+        probe = PlanContext(describe=edit.ctx.describe, call=edit.ctx.call, strict=edit.ctx.strict)
+        try:
+            planned = edit.plan_clause(words, probe) or []
+        except NeedsInput:
+            raise
+        except IvluError:
+            return None
+        if len(planned) != 1 or planned[0].kind != step.kind or not check_plan(
+                bare(text), planned, accounted=[EDIT_WORDS, step.caption()]).passed:
+            return None
+        new = planned[0].model_copy(update={"id": step.id, "source": words})
+        if new.model_dump(exclude={"source"}) == step.model_dump(exclude={"source"}):
+            return None
+        edit.ctx.notes += probe.notes
+        edit.ctx.accounted.append(EDIT_WORDS)
+        edit.ctx.reasoning.append(f"Changing {step.caption()}: planned again from '{words}'")
+        return [new if j == i else s for j, s in enumerate(steps)]
+    return None
+
+
+def _written_name(step: StepSpec) -> str:
+    """The compound's name as the step's own words write it ('but-1-ene' for a step named '1-butene'): the
+    shortest run of its words that reads as that compound alone."""
+    from ..tools.common.names import find_molecules
+
+    name = getattr(step, "name", "")
+    if not name:
+        return ""
+    if re.search(re.escape(name), step.source, re.I):
+        return name
+    words = step.source.split()
+    for size in range(1, 6):
+        for start in range(len(words) - size + 1):
+            run = " ".join(words[start:start + size]).strip(",.;:")
+            found, rest = find_molecules(run)
+            if len(found) == 1 and found[0][0] == name and not rest:
+                return run
+    return ""
+
+
+RELATIVE = re.compile(r"^(?:add|insert|put|include)\s+(?:an?\s+|the\s+|one\s+more\s+)?(?P<new>.+?)\s+"
+                      r"(?P<rel>after|before|reporting\s+to|who\s+reports\s+to|that\s+reports\s+to|under|below|"
+                      r"beneath|as\s+a\s+child\s+of)\s+(?:the\s+)?(?P<old>.+)$", re.I)
+ARROW = r"\s*(?:→|->|⟶|=>)\s*"
+
+
+def insert(clause: str, steps: list[StepSpec], edit: EditContext) -> list[StepSpec] | None:
+    """'add an eagle after the fox', 'add stir before serve', 'add a COO reporting to the CEO': a node put into a
+    chain or a tree, by writing it into the step's own words and planning the step again."""
+    m = RELATIVE.match(bare(clause))
+    if not m:
+        return None
+    new, rel, old = m.group("new").strip(" '\""), m.group("rel").lower(), m.group("old").strip(" '\"")
+    for i, step in enumerate(steps):
+        source = step.source
+        at = re.search(r"(?<![\w-])" + re.escape(old) + r"(?![\w-])", source, re.I)
+        if not at:
+            continue
+        if rel in ("after", "before") and re.search(ARROW, source):
+            if rel == "after":
+                words = source[:at.end()] + f" → {new}" + source[at.end():]
+            else:
+                words = source[:at.start()] + f"{new} → " + source[at.start():]
+        elif rel not in ("after", "before"):  # a tree: the new node reports to the old one
+            words = f"{source.rstrip(' .')}, {new} reports to the {old}"
+        else:
+            continue
+        planned = _same_kind_again(words, step, edit)
+        if planned is not None:
+            edit.ctx.accounted += [EDIT_WORDS + " after before reporting reports report under below beneath child",
+                                   old]
+            edit.ctx.reasoning.append(f"Adding {new} {rel} {old} in {step.caption()}")
+            return [planned if j == i else s for j, s in enumerate(steps)]
+    return None
+
+
+def _same_kind_again(words: str, step: StepSpec, edit: EditContext) -> StepSpec | None:
+    """The step planned again from `words`: one step of the same kind, else None."""
+    probe = PlanContext(describe=edit.ctx.describe, call=edit.ctx.call, strict=edit.ctx.strict)
+    try:
+        planned = edit.plan_clause(words, probe) or []
+    except NeedsInput:
+        raise
+    except IvluError:
+        return None
+    if len(planned) != 1 or planned[0].kind != step.kind:
+        return None
+    return planned[0].model_copy(update={"id": step.id, "source": words})

@@ -1,0 +1,116 @@
+"""Follow-ups on a drawn part: views added, dropped or turned further, holes resized, the projection changed.
+Views a follow-up does not name are kept ('only', 'just' or 'instead' keep just the named ones)."""
+
+from __future__ import annotations
+
+import re
+
+from ...errors import IvluError
+from ..base import PlanContext
+from .spec import CadSpec, View
+from .words import NUM, Words, normalise, take_projection, take_rotations, take_views
+
+DROP = (r"\b(?:remove|delete|drop|omit|hide|lose|skip|get rid of|take out|leave out|without|no|don't show|"
+        r"dont show)\b")
+FURTHER = (rf"\b(?:rotat\w*|turn)\s+(?:it\s+|them\s+)?(?:by\s+)?(?:another|a further|further|more|an extra|"
+           rf"an additional)\s+(?:by\s+)?({NUM})\s*(?:deg)?(?:\s+more)?(?:\s+(?:about|around)\s+(?:the\s+)?"
+           rf"([xyz])\b(?:[\s-]*axis)?)?")
+MEASURE = rf"(?P<value>{NUM})\s*mm\s+(?P<what>thick|high|tall|long|wide)\b"
+HOLE_SIZE = (rf"\b(?:holes?|bores?)\b.{{0,40}}?({NUM})\s*mm\b(?!\s*(?:apart|from|centre|deep))",
+             rf"({NUM})\s*mm\s+(?:diameter\s+)?(?:holes?|bores?)\b")
+
+
+def rework(clause: str, previous: list[dict], ctx: PlanContext) -> list[CadSpec] | None:
+    """The parts of `previous` changed as `clause` says, or None when it says nothing about parts."""
+    parts = [s for s in previous if s.get("kind") == "cad"]
+    if not parts:
+        return None
+    w = Words(normalise(clause))
+    dropping = bool(w.take(DROP))
+    only = bool(w.take(r"\b(?:only|just|instead)\b"))
+    further = w.take(FURTHER)
+    rotated = [] if further else take_rotations(w)
+    projection = take_projection(w)
+    views = take_views(w)
+    hole = w.take(HOLE_SIZE[0]) or w.take(HOLE_SIZE[1])
+    measure = w.take(MEASURE)
+    if not (rotated or projection or views or hole or further or measure):
+        return None
+    steps = []
+    for old in parts:
+        spec = CadSpec.model_validate(old)
+        drawn = list(spec.views)
+        if further:
+            drawn = _turned(spec, drawn, float(further.group(1)), further.group(2), ctx)
+        if dropping:
+            gone = {v.label for v in [*views, *rotated]}
+            drawn = [v for v in drawn if v.label not in gone]
+            if not drawn:
+                raise IvluError("That would remove every view of the part.", "at least one view left",
+                                "name fewer views to drop")
+        elif rotated or views:
+            drawn = [*([] if only else drawn), *views, *rotated]
+        data = spec.model_dump(mode="json")
+        data["views"] = [v.model_dump(mode="json") for v in {v.label: v for v in drawn}.values()]
+        if projection:
+            data["projection"] = projection
+        if measure:
+            _measured(data, spec, measure.group("what"), float(measure.group("value")))
+        if hole:
+            if not any(f.type in ("hole", "counterbore") for f in spec.features):
+                raise IvluError(f"{spec.caption()} has no holes to resize.", "a part with holes",
+                                "add holes to the part first ('with two 6 mm holes 40 mm apart')")
+            for f in data["features"]:
+                if f["type"] in ("hole", "counterbore"):
+                    data["name"] = data.get("name", "").replace(f"Ø{f['diameter']:g} ", f"Ø{float(hole.group(1)):g} ")
+                    f["diameter"] = float(hole.group(1))
+        steps.append(CadSpec.model_validate(data))
+    ctx.reasoning.append("Redrawing " + ", ".join(s.caption() for s in steps) + ": "
+                         + ", ".join(v.words for v in steps[0].views)
+                         + (f"; {projection}-angle projection" if projection else "")
+                         + (f"; holes {float(hole.group(1)):g} mm" if hole else ""))
+    return steps
+
+
+def _measured(data: dict, spec: CadSpec, what: str, value: float) -> None:
+    """'make it 12 mm thick', '40 mm high': the part's dimension that word names."""
+    shape = data["part"]["shape"]
+    fields = {("box", "thick"): "height", ("box", "high"): "height", ("box", "tall"): "height",
+              ("box", "long"): "length", ("box", "wide"): "width",
+              ("l_bracket", "thick"): "thickness", ("l_bracket", "high"): "height", ("l_bracket", "tall"): "height",
+              ("l_bracket", "long"): "length", ("l_bracket", "wide"): "width",
+              ("cylinder", "high"): "height", ("cylinder", "tall"): "height", ("cylinder", "long"): "height",
+              ("tube", "high"): "height", ("tube", "tall"): "height", ("tube", "long"): "height",
+              ("cylinder", "thick"): "height", ("tube", "thick"): "height"}  # a disc's or a washer's thickness
+    field = fields.get((shape, what))
+    if field is None:
+        raise IvluError(f"I do not know which size of the {spec.caption()} is '{what}'.",
+                        "a size the part has, e.g. 'make it 40 mm high' or 'make the plate 12 mm thick'",
+                        "name the dimension, e.g. '60 x 40 x 12 mm plate'")
+    old = data["part"][field]
+    data["part"][field] = value
+    # the part's name carries its sizes ('100 × 60 × 10 mm plate'): the changed one changes there too
+    hits = re.findall(rf"(?<![\d.]){re.escape(f'{old:g}')}(?![\d.])", data.get("name", ""))
+    if len(hits) == 1:
+        data["name"] = re.sub(rf"(?<![\d.]){re.escape(f'{old:g}')}(?![\d.])", f"{value:g}", data["name"])
+    else:
+        data["name"] = ""  # ambiguous: the caption is built from the part instead
+
+
+def _turned(spec: CadSpec, views: list[View], degrees: float, axis: str | None, ctx: PlanContext) -> list[View]:
+    """'rotate another 15°': the last rotated view turned further about its axis (or the axis named)."""
+    turned = [v for v in views if v.name == "rotated"]
+    if not turned:
+        raise IvluError(f"{spec.caption()} has no rotated view to turn further.",
+                        "a rotated view first, e.g. 'rotate it 45° about x'",
+                        "say the axis: 'rotate it 15° about z'")
+    last = turned[-1]
+    if axis is None:
+        axes = [a for a in "xyz" if getattr(last, f"r{a}")]
+        if len(axes) != 1:
+            raise IvluError("The rotated view turns about several axes; which one should turn further?",
+                            "an axis, e.g. 'rotate another 15° about z'", "name the axis")
+        axis = axes[0]
+    new = last.model_copy(update={f"r{axis}": getattr(last, f"r{axis}") + degrees})
+    ctx.accounted += [f"{degrees:g}", "another", "further", "more"]  # the turn is in the sum the view shows
+    return [new if v is last else v for v in views]
