@@ -11,16 +11,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["Agent", "RunResult", "StepResult", "Verdict", "ArtifactRef", "Event", "Plan", "IvluError"]
+__all__ = ["Agent", "RunResult", "StepResult", "Verdict", "ArtifactRef", "Event", "Plan", "Version", "IvluError",
+           "NeedsInput"]
 
 if TYPE_CHECKING:
     from .agent import Agent
-    from .errors import IvluError
+    from .errors import IvluError, NeedsInput
     from .tools import Plan
-    from .types import ArtifactRef, Event, RunResult, StepResult, Verdict
+    from .types import ArtifactRef, Event, RunResult, StepResult, Verdict, Version
 
 _WHERE = {"Agent": "agent", "IvluError": "errors", "Plan": "tools", "RunResult": "types",
-          "StepResult": "types", "Verdict": "types", "ArtifactRef": "types", "Event": "types"}
+          "StepResult": "types", "Verdict": "types", "ArtifactRef": "types", "Event": "types", "Version": "types",
+          "NeedsInput": "errors"}
 
 
 def __getattr__(name: str) -> Any:

@@ -61,6 +61,8 @@ def test_views_are_added_rotated_and_resized_without_losing_the_others(agent):
     added, drawn = run(agent, "also show the left view", "v")
     assert views(added) == ["front", "top", "right", "left"] and drawn == ["s2"]
     assert sha(added.steps[0]) == sha(first.steps[0])
+    files = lambda r: {a.name: a.sha256 for a in r.steps[1].artifacts}  # noqa: E731
+    assert all(files(added)[f"{v}.png"] == files(first)[f"{v}.png"] for v in ("front", "top", "right"))
     more, _ = run(agent, "show the left and back views", "v")
     assert views(more) == ["front", "top", "right", "left", "back"]
     rotated, _ = run(agent, "rotate it 45° about x", "v")

@@ -59,8 +59,9 @@ EDIT_WORDS = ("ok okay actually please pls now so hmm nah wait but then oh right
               "substitute remove delete drop omit lose hide cut skip get rid take out away leave no without don't "
               "dont show draw include also too as well add another in addition additionally alongside next beside "
               "plus one more it them all every each panel panels step steps figure everything px pixels pixel "
-              "size wide make set both go goes run runs range span stretch extend view show as rotate rotated tilt "
+              "size wide make set both bigger larger smaller wider narrower go goes run runs range span stretch extend view show as rotate rotated tilt "
               "spin rename relabel")  # one string: plan.faithful reads its words
+SCALE = re.compile(r"\b(?:bigger|larger|smaller)\b", re.I)  # with no size: 1.5× (or 1/1.5×), said in a note
 PIXELS = re.compile(r"\b(?P<px>\d{3,4})\s*(?:px|pixels?)\b(?:\s+wide)?", re.I)
 
 
@@ -161,6 +162,7 @@ def replace(clause: str, steps: list[StepSpec], edit: EditContext) -> list[StepS
             continue
         old, new = m.group("old").strip(" ,'\""), m.group("new").strip(" ,'\"")
         old = re.sub(r"^(?:the|a|an)\s+", "", old, flags=re.I)
+        new = re.sub(r"^(?:the|a|an|some)\s+", "", new, flags=re.I)  # 'for a mouse' puts 'mouse' in the chain
         hit = targets(old, steps) or inside(old, steps)
         if not hit:
             if drawable(old, edit):
@@ -285,13 +287,15 @@ def modify(clause: str, steps: list[StepSpec], edit: EditContext,
     return [by_id.get(s.id, s) for s in steps]
 
 
-def restyle(clause: str, steps: list[StepSpec], edit: EditContext) -> list[StepSpec] | None:
-    """'make all panels 1200 px', '1200 px wide': every panel with a pixel size gets it (or the named ones)."""
+def restyle(clause: str, steps: list[StepSpec], edit: EditContext, scale: bool = False) -> list[StepSpec] | None:
+    """'make all panels 1200 px', '1200 px wide': every panel with a pixel size gets it (or the named ones).
+    With `scale`, 'make it bigger' (no size) makes them 1.5× (a kind's own 'bigger' is tried before this)."""
     m = PIXELS.search(clause)
-    if not m:
+    scale = SCALE.search(clause) if not m and scale else None
+    if not m and not scale:
         return None
-    px = int(m.group("px"))
-    rest = bare(PIXELS.sub(" ", clause))
+    factor = 1.0 if m else (1.5 if scale.group().lower() in ("bigger", "larger") else 1 / 1.5)
+    rest = bare((PIXELS if m else SCALE).sub(" ", clause))
     rest = re.sub(r"\b(?:make|set|render|draw|show|resize|scale|at|to|all|every|each|the|panels?|figures?|"
                   r"everything|images?|them|it|size|wide|of|in)\b", " ", rest, flags=re.I).strip(" ,")
     chosen = targets(rest, steps) if rest else list(range(len(steps)))
@@ -300,11 +304,13 @@ def restyle(clause: str, steps: list[StepSpec], edit: EditContext) -> list[StepS
     out, sized, unsized = list(steps), [], []
     for i in chosen:
         step = steps[i]
-        if not step.size_field:
+        size = step.pixel_size()
+        if not size or (not m and not (size[0] or size[1])):
             unsized.append(step.caption())
             continue
+        px = int(m.group("px")) if m else int(round((size[0] or size[1]) * factor / 10) * 10)
         out[i] = step.resized(px)
-        sized.append(step.caption())
+        sized.append(f"{step.caption()} ({px} px)")
     if not sized:
         raise IvluError(f"None of the panels named in {clause!r} has a pixel size to change "
                         f"({', '.join(unsized)}).", "a panel drawn at a size in pixels (a structure, part, plot "
@@ -312,8 +318,10 @@ def restyle(clause: str, steps: list[StepSpec], edit: EditContext) -> list[StepS
     if unsized:
         edit.ctx.notes.append(f"{', '.join(unsized)} {'has' if len(unsized) == 1 else 'have'} no pixel size; "
                               "kept as drawn")
-    edit.ctx.accounted += [EDIT_WORDS, rest, str(px)]
-    edit.ctx.reasoning.append(f"Resizing {', '.join(sized)} to {px} px")
+    edit.ctx.accounted += [EDIT_WORDS, rest, m.group("px") if m else "bigger larger smaller"]
+    if not m:
+        edit.ctx.notes.append(f"'{scale.group()}' made {factor:.2g}× the size: {', '.join(sized)}")
+    edit.ctx.reasoning.append(f"Resizing {', '.join(sized)}")
     return out
 
 

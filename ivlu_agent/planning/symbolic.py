@@ -95,65 +95,92 @@ class SymbolicPlanner:
             steps = self._read_images(images, ctx)
         inherited = bool(steps)  # True while `steps` are the previous turn's, untouched by this request
         for clause in self._joined(self.clauses(" ".join(request.split(" ")))):
+            steps, inherited = self._settled(clause, steps, inherited, edit, answers or {})
+        return Plan(reasoning="\n".join(ctx.reasoning), steps=steps, notes=list(dict.fromkeys(ctx.notes)),
+                    unhonoured=ctx.unhonoured, accounted=[a[:1000] for a in dict.fromkeys(ctx.accounted) if a][:64])
+
+    def _settled(self, clause: str, steps: list[StepSpec], inherited: bool, edit: edits.EditContext,
+                 answers: dict[str, str]) -> tuple[list[StepSpec], bool]:
+        """`_clause`, with each question it raises that was answered before written into the clause."""
+        for _ in range(8):  # each answer settles one question; a clause asks few
             try:
-                changed = self._edit(clause, steps, edit) if steps else None
+                return self._clause(clause, list(steps), inherited, edit)
+            except NeedsInput as question:
+                if question.key not in answers:
+                    raise
+                meant = question.resolve(answers[question.key])
+                amended = question.amend(clause, meant)
+                if amended == clause:
+                    raise IvluError(f"The answer {answers[question.key]!r} did not settle: {question.question}",
+                                    "; ".join(question.options), "answer with one of the proposals") from None
+                edit.ctx.notes.append(f"asked: {question.question} answer: {meant}")
+                clause = amended
+        raise IvluError(f"{clause!r} kept asking questions.", "a request with its values given",
+                        "write the values into the request")
+
+    def _clause(self, clause: str, steps: list[StepSpec], inherited: bool,
+                edit: edits.EditContext) -> tuple[list[StepSpec], bool]:
+        """One clause applied to the steps so far: an edit of them, or new steps (added, or a new figure).
+        Returns the steps and whether they are still only the previous turn's."""
+        ctx = edit.ctx
+        try:
+            changed = self._edit(clause, steps, edit) if steps else None
+            if changed is not None:
+                steps, inherited = changed, False
+                self._number(steps)
+                return steps, inherited
+            refused = None
+            try:
+                if steps and edits.additive(clause):  # 'also draw its Lewis structure', 'also do ammonia'
+                    planned = edit.plan_clause(rework.resolved(clause, steps), ctx)
+                    planned = rework.in_kind(planned or [], clause, steps, edit) or None
+                else:
+                    planned = edit.plan_clause(clause, ctx)
+            except NeedsInput:
+                raise
+            except IvluError as e:  # 'make the plate 12 mm thick' reads as a new part lacking sizes …
+                if not steps:
+                    raise
+                planned, refused = None, e  # … but it is an edit of the part drawn, if one applies
+            if planned is None and steps:  # 'make the holes 8 mm', 'now highlight its carbonyls'
+                changed = edits.modify(clause, steps, edit, self._follow_up_with(ctx)) \
+                    or rework.amend(clause, steps, edit) or edits.restyle(clause, steps, edit, scale=True)
                 if changed is not None:
                     steps, inherited = changed, False
-                    self._number(steps)
-                    continue
-                refused = None
-                try:
-                    if steps and edits.additive(clause):  # 'also draw its Lewis structure', 'also do ammonia'
-                        planned = edit.plan_clause(rework.resolved(clause, steps), ctx)
-                        planned = rework.in_kind(planned or [], clause, steps, edit) or None
-                    else:
-                        planned = edit.plan_clause(clause, ctx)
-                except NeedsInput:
-                    raise
-                except IvluError as e:  # 'make the plate 12 mm thick' reads as a new part lacking sizes …
-                    if not steps:
-                        raise
-                    planned, refused = None, e  # … but it is an edit of the part drawn, if one applies
-                if planned is None and steps:  # 'make the holes 8 mm', 'now highlight its carbonyls'
-                    changed = edits.modify(clause, steps, edit, self._follow_up_with(ctx)) \
-                        or rework.amend(clause, steps, edit)
-                    if changed is not None:
-                        steps, inherited = changed, False
-                        continue
-                if refused is not None:
-                    raise refused
-                if planned is None and only_framing(clause):
-                    ctx.reasoning.append(f"'{clause}' frames the request and asks for nothing itself")
-                    continue  # 'two things pls:', 'I need three figures:'
-                if planned is None and steps and not inherited and check_plan(clause, steps).passed:
-                    # 'Draw the reaction scheme.' after the scheme: every word is already accounted for
-                    ctx.reasoning.append(f"'{clause}' asks for nothing beyond the steps before it")
-                    continue
-            except ValidationError as e:
-                raise IvluError(f"The request asks for something out of bounds in {clause!r}: "
-                                + validation_problems(e),
-                                "values inside the documented limits", "change the sizes or counts") from None
-            if planned is None:
-                if inherited:
-                    raise edits.refusal(clause, steps)
-                raise self._not_understood(clause, [f"{s.kind} '{s.caption()}'" for s in steps])
+                    return steps, inherited
+            if refused is not None:
+                raise refused
+            if planned is None and only_framing(clause):
+                ctx.reasoning.append(f"'{clause}' frames the request and asks for nothing itself")
+                return steps, inherited  # 'two things pls:', 'I need three figures:'
+            if planned is None and steps and not inherited and check_plan(clause, steps).passed:
+                # 'Draw the reaction scheme.' after the scheme: every word is already accounted for
+                ctx.reasoning.append(f"'{clause}' asks for nothing beyond the steps before it")
+                return steps, inherited
+        except ValidationError as e:
+            raise IvluError(f"The request asks for something out of bounds in {clause!r}: "
+                            + validation_problems(e),
+                            "values inside the documented limits", "change the sizes or counts") from None
+        if planned is None:
             if inherited:
-                if edits.additive(clause):
-                    ctx.accounted.append(edits.EDIT_WORDS)
-                    ctx.reasoning.append("Adding to the figure so far: " + ", ".join(s.caption() for s in planned))
-                else:  # a new request on the thread: a new figure (the previous one stays in its history)
-                    ctx.reasoning.append("A new figure: the request names something new without 'also' or "
-                                         "'add', so the previous turn's panels are not kept")
-                    steps = []
-            inherited = False
-            steps += planned
-            if len(steps) > MAX_STEPS:
-                raise IvluError(f"The request asks for more than {MAX_STEPS} panels (I had planned {len(steps)} "
-                                f"when I reached {clause[:60]!r}).", f"at most {MAX_STEPS} panels in one figure",
-                                "split the request into several runs")
-            self._number(steps)  # reworks later in the request find their originals by id
-        return Plan(reasoning="\n".join(ctx.reasoning), steps=steps, notes=list(dict.fromkeys(ctx.notes)), unhonoured=ctx.unhonoured,
-                    accounted=[a[:1000] for a in dict.fromkeys(ctx.accounted) if a][:64])
+                raise edits.refusal(clause, steps)
+            raise self._not_understood(clause, [f"{s.kind} '{s.caption()}'" for s in steps])
+        if inherited:
+            if edits.additive(clause):
+                ctx.accounted.append(edits.EDIT_WORDS)
+                ctx.reasoning.append("Adding to the figure so far: " + ", ".join(s.caption() for s in planned))
+            else:  # a new request on the thread: a new figure (the previous one stays in its history)
+                ctx.reasoning.append("A new figure: the request names something new without 'also' or "
+                                     "'add', so the previous turn's panels are not kept")
+                steps = []
+        inherited = False
+        steps += planned
+        if len(steps) > MAX_STEPS:
+            raise IvluError(f"The request asks for more than {MAX_STEPS} panels (I had planned {len(steps)} "
+                            f"when I reached {clause[:60]!r}).", f"at most {MAX_STEPS} panels in one figure",
+                            "split the request into several runs")
+        self._number(steps)  # reworks later in the request find their originals by id
+        return steps, inherited
 
     def _read_images(self, images: list[ArtifactRef], ctx: PlanContext) -> list[StepSpec]:
         """A molecule step per image, read by OSRA; an image it cannot read is a clear error."""

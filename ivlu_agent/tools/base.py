@@ -100,15 +100,21 @@ class StepSpec(BaseModel):
         extras = [e for e in self.style_notes() if e not in line]
         return one_line(line + ("; " + ", ".join(extras) if extras else ""), DESCRIBE_CHARS + 40)
 
-    def style_notes(self) -> list[str]:
-        """How this panel is drawn where it differs from the kind's defaults, in words ('1200 px')."""
+    def pixel_size(self) -> tuple[int, int] | None:
+        """(this panel's size in pixels, the kind's default) from `size_field`; None when the kind has none.
+        0 means the renderer fits the content."""
         if not self.size_field:
-            return []
+            return None
         first, *rest = self.size_field.split(".")
         value, default = getattr(self, first), type(self).model_fields[first].get_default(call_default_factory=True)
         for key in rest:
             value, default = getattr(value, key), getattr(default, key)
-        return [f"{value} px"] if value != default else []
+        return value, default
+
+    def style_notes(self) -> list[str]:
+        """How this panel is drawn where it differs from the kind's defaults, in words ('1200 px')."""
+        size = self.pixel_size()
+        return [f"{size[0]} px"] if size and size[0] != size[1] else []
 
     def refine(self, verdicts: list[Verdict], attempt: int) -> tuple["StepSpec", str] | None:
         """Return a changed spec and a sentence saying what changed, or None when nothing is left to try.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ...errors import IvluError
+from ...errors import IvluError, NeedsInput
 from ..base import PlanContext
 from .spec import CadSpec, View
 from .words import NUM, Words, normalise, take_projection, take_rotations, take_views
@@ -33,6 +33,8 @@ def rework(clause: str, previous: list[dict], ctx: PlanContext) -> list[CadSpec]
     projection = take_projection(w)
     views = take_views(w)
     hole = w.take(HOLE_SIZE[0]) or w.take(HOLE_SIZE[1])
+    if not hole:
+        _ask_hole_size(w.text, parts)
     measure = w.take(MEASURE)
     if not (rotated or projection or views or hole or further or measure):
         return None
@@ -70,6 +72,23 @@ def rework(clause: str, previous: list[dict], ctx: PlanContext) -> list[CadSpec]
                          + (f"; {projection}-angle projection" if projection else "")
                          + (f"; holes {float(hole.group(1)):g} mm" if hole else ""))
     return steps
+
+
+def _ask_hole_size(text: str, parts: list[dict]) -> None:
+    """'make the holes bigger' says no size, and no convention gives one: ask, proposing a few."""
+    m = re.search(r"\bholes?\b.{0,30}?\b(?P<how>bigger|larger|wider|smaller|narrower)\b|"
+                  r"\b(?P<how2>bigger|larger|wider|smaller|narrower)\s+holes?\b", text)
+    if not m:
+        return
+    how = m.group("how") or m.group("how2")
+    sizes = [f["diameter"] for p in parts for f in p.get("features", []) if f["type"] in ("hole", "counterbore")]
+    if not sizes:
+        return
+    d = sizes[0]
+    factors = (1.5, 2.0, 1.25) if how in ("bigger", "larger", "wider") else (0.75, 0.5, 0.9)
+    options = list(dict.fromkeys(f"{round(d * k * 2) / 2:g} mm" for k in factors))
+    raise NeedsInput(f"How big should the holes be (they are Ø{d:g} mm now)?", options, phrase=how, mode="after",
+                     key=f"cad.hole-size:{how}")
 
 
 def _measured(data: dict, spec: CadSpec, what: str, value: float) -> None:

@@ -26,6 +26,8 @@ PASS_SIDES = (600, 1000)
 MAX_NATIVE_SIDE = 1400
 MIN_SIDE, MAX_PIXELS = 32, 40_000_000
 OSRA_BUDGET_S = 45.0  # all passes together, inside the worker call's 60 s
+MIN_CONFIDENCE = 0.0  # OSRA's own estimate; below it, its readings were all wrong in our trials
+UNSURE = 0.5  # below this, the reasoning line asks the user to check what was read
 PALE_FILL_SHARE = 0.002  # pale coloured pixels (highlight discs) above this share: binarise before reading
 
 RETRY = ("crop the picture to the one molecule, draw it larger with plain dark bonds and standard atom labels, "
@@ -57,6 +59,10 @@ def read_molecule_image(path: str) -> dict:
         raise IvluError(f"OSRA found no chemical structure in {path}.",
                         "a drawing of one molecule: bonds as lines, heteroatoms as element symbols", RETRY)
     best = max(readings, key=lambda r: r[1])
+    if best[1] < MIN_CONFIDENCE:
+        raise IvluError(f"OSRA could only guess at a structure in {path} (its best reading, {best[0]}, has "
+                        f"confidence {best[1]:.2f}, below {MIN_CONFIDENCE:g}).",
+                        "a drawing of one molecule: bonds as lines, heteroatoms as element symbols", RETRY)
     chosen = next(found for found in passes if best in found)
     structures = list(dict.fromkeys(_canonical(s) or s for s, _ in chosen))
     if len(structures) > 1:
@@ -96,6 +102,8 @@ def steps_from_images(images: list[str], call: Callable[..., Any]) -> tuple[list
         shown = read["name"] or read["smiles"]
         doubt = (f"; its readings disagreed ({read['candidates']} structures), the most confident was taken"
                  if read["candidates"] > 1 else "")
+        if read["confidence"] < UNSURE:
+            doubt += f"; OSRA is unsure of it (confidence {read['confidence']:.2f}): check the structure"
         lines.append(f"read {path}: {shown} ({read['formula']}) by OSRA{doubt}")
     return steps, lines
 
@@ -165,14 +173,15 @@ def _scales(width: int, height: int) -> list[float]:
     """Factors to read the picture at: its own size (unless large), and enlarged to PASS_SIDES."""
     side = max(width, height)
     factors = [1.0] if side <= MAX_NATIVE_SIDE else []
-    factors += [target / side for target in PASS_SIDES if target > side * 1.15]
+    factors += [target / side for target in PASS_SIDES if target > side * 1.4]
     if side > MAX_NATIVE_SIDE * 0.8:
         factors.append(PASS_SIDES[-1] / side)
     return factors
 
 
 def _read_passes(image) -> list[list[tuple[str, float]]]:
-    """What OSRA reads in each pass: [(SMILES, confidence) per structure found] per scale."""
+    """What OSRA reads in each pass: [(SMILES, confidence) per structure found] per scale. The passes run
+    side by side; one that fails or runs past the budget reads nothing."""
     from PIL import Image
 
     if shutil.which("osra") is None:
@@ -180,28 +189,34 @@ def _read_passes(image) -> list[list[tuple[str, float]]]:
                         "run `make install` (it apt-installs osra), or `apt-get install osra`")
     image = _prepared(image)
     deadline = time.monotonic() + OSRA_BUDGET_S
-    passes = []
+    runs: list[subprocess.Popen] = []
     with tempfile.TemporaryDirectory() as tmp:
-        for i, factor in enumerate(_scales(*image.size)):
-            left = deadline - time.monotonic()
-            if left < 2:
-                break
-            scaled = image if factor == 1.0 else image.resize(
-                (max(1, round(image.width * factor)), max(1, round(image.height * factor))), Image.LANCZOS)
-            png = Path(tmp) / f"pass{i}.png"
-            scaled.save(png)  # OSRA only ever sees a clean PNG of ours, never the user's bytes
-            passes.append(_osra(png, left))
-    return passes
+        try:
+            for i, factor in enumerate(_scales(*image.size)):
+                scaled = image if factor == 1.0 else image.resize(
+                    (max(1, round(image.width * factor)), max(1, round(image.height * factor))), Image.LANCZOS)
+                png = Path(tmp) / f"pass{i}.png"
+                scaled.save(png)  # OSRA only ever sees a clean PNG of ours, never the user's bytes
+                runs.append(subprocess.Popen(["osra", "-p", str(png)], stdout=subprocess.PIPE,
+                                             stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True))
+            return [_structures(run, deadline) for run in runs]
+        finally:
+            for run in runs:
+                if run.poll() is None:
+                    run.kill()
+                    run.wait()
 
 
-def _osra(png: Path, timeout_s: float) -> list[tuple[str, float]]:
-    """OSRA's structures in one picture with its confidence for each; none when it fails or runs out of time."""
+def _structures(run: subprocess.Popen, deadline: float) -> list[tuple[str, float]]:
+    """The (SMILES, confidence) lines of one OSRA run; none when it fails or is still running at `deadline`."""
     try:
-        run = subprocess.run(["osra", "-p", str(png)], capture_output=True, text=True, timeout=timeout_s)
+        out, _ = run.communicate(timeout=max(0.1, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
+        run.kill()
+        run.communicate()
         return []
     found = []
-    for line in run.stdout.splitlines():
+    for line in out.splitlines():
         parts = line.split()
         if len(parts) >= 2:
             try:
