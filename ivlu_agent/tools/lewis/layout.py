@@ -80,9 +80,10 @@ def _pair(centre: tuple[float, float], angle: float, distance: float, n: int) ->
     return [(cx - h * uy, cy + h * ux), (cx + h * uy, cy - h * ux)]
 
 
-def layout(book: dict, coords: list[tuple[float, float]], bond_px: float) -> dict:
+def layout(book: dict, coords: list[tuple[float, float]], bond_px: float, width: int = 0) -> dict:
     """The pixel layout of a Lewis structure. `book` is `electrons.bookkeeping`, `coords` RDKit's 2-D
-    coordinates (one per atom, y up, bonds about 1.5 long)."""
+    coordinates (one per atom, y up, bonds about 1.5 long). A `width` wider than the drawing centres it on a
+    canvas that wide."""
     scale = bond_px / 1.5
     pts = [(x * scale, -y * scale) for x, y in coords]
     atoms = book["atoms"]
@@ -125,7 +126,7 @@ def layout(book: dict, coords: list[tuple[float, float]], bond_px: float) -> dic
         (x, y), = _pair(pts[i], angle, distance, 1)
         space.discs.append((x, y, room, i))
         charges.append({"atom": i, "charge": a["charge"], "xy": [round(x, 2), round(y, 2)]})
-    return _framed(atoms, pts, bonds, dots, charges)
+    return _framed(atoms, pts, bonds, dots, charges, width)
 
 
 def _best_angle(space: _Space, centre: tuple[float, float], distance: float, n: int, radius: float, own: int,
@@ -144,12 +145,12 @@ def _best_angle(space: _Space, centre: tuple[float, float], distance: float, n: 
 
 
 def _framed(atoms: list[dict], pts: list[tuple[float, float]], bonds: list[dict], dots: list[dict],
-            charges: list[dict]) -> dict:
+            charges: list[dict], width: int = 0) -> dict:
     """Shift everything so the drawing starts at the margin; the canvas size follows."""
     xs = [p[0] for p in pts] + [xy[0] for d in dots for xy in d["xy"]] + [c["xy"][0] for c in charges]
     ys = [p[1] for p in pts] + [xy[1] for d in dots for xy in d["xy"]] + [c["xy"][1] for c in charges]
     span_x, span_y = max(xs) - min(xs) + 2 * MARGIN, max(ys) - min(ys) + 2 * MARGIN
-    width, height = max(160, math.ceil(span_x)), max(120, math.ceil(span_y))
+    width, height = max(160, math.ceil(span_x), width), max(120, math.ceil(span_y))
     dx = MARGIN - min(xs) + (width - span_x) / 2  # centred when the minimum size pads it
     dy = MARGIN - min(ys) + (height - span_y) / 2
 

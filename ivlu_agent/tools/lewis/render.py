@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+from ...errors import IvluError
 from .electrons import bookkeeping, molecule
 from .layout import FONT_PX, LINE_W, SIGN_LEN, layout
 from .spec import LewisSpec
@@ -28,7 +29,18 @@ def render_lewis(spec: dict) -> dict:
     strokes, each lone pair's two dots, charge signs), the electron bookkeeping and the notes on octets."""
     s = LewisSpec.model_validate(spec)
     book = bookkeeping(s.smiles)
-    plan = layout(book, coordinates(s.smiles), s.bond_px)
+    coords = coordinates(s.smiles)
+    plan = layout(book, coords, s.bond_px)
+    if s.width:  # 'make it 1200 px': the bond length that fills about that width, then centred on exactly it
+        bond = s.bond_px * s.width / plan["size"][0]
+        plan = layout(book, coords, max(30.0, min(400.0, bond)))
+        while plan["size"][0] > s.width and bond > 30:
+            bond *= 0.9
+            plan = layout(book, coords, bond)
+        if plan["size"][0] > s.width:
+            raise IvluError(f"The Lewis structure of {s.caption()} does not fit {s.width} px.", "a wider image",
+                            "ask for a larger width")
+        plan = layout(book, coords, bond if plan["size"][0] <= s.width else 30.0, width=s.width)
     png, svg = draw(plan, set(s.lone_pairs_on))
     return {
         "files": [{"name": "main.png", "mime": "image/png", "data": png},

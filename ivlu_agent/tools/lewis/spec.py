@@ -49,7 +49,10 @@ class LewisSpec(StepSpec):
                                                  "their dots are drawn in blue.")
     facts: LewisFacts | None = Field(default=None, description="Counts of the structure, filled by the planner.")
     bond_px: int = Field(default=80, ge=50, le=160, description="Bond length in pixels.")
+    width: int = Field(default=0, ge=0, le=3000, description="Image width in pixels; 0 fits the structure. With "
+                       "a width, bonds are lengthened or shortened to fill about that width, centred on exactly it.")
 
+    size_field: ClassVar[str] = "width"
     renderer = "ivlu_agent.tools.lewis.render:render_lewis"
     verifier = "ivlu_agent.tools.lewis.verify:verify_lewis"
     hidden_fields: ClassVar[frozenset[str]] = frozenset({"formula", "inchikey", "facts", "bond_px"})
