@@ -96,3 +96,28 @@ def test_answers_mean_the_proposal_they_name():
     assert [question.resolve(a) for a in ("2", "para", "the first one", "P-Xylene", "my own")] == \
         ["m-xylene", "p-xylene", "o-xylene", "p-xylene", "my own"]
     assert question.amend("draw xylene please", "p-xylene") == "draw p-xylene please"
+
+
+def test_recolour_and_ranges_and_values_in_the_same_unit(planner):
+    plan = turns(planner, "draw aspirin and highlight the carbonyl groups in red", "now make them blue")
+    assert lines(plan) == ["aspirin (C9H8O4), carbonyl groups highlighted in blue"]
+    plan = turns(planner, "plot sin(x)/x", "change the range to 0 to 20")
+    assert "x from 0 to 20" in lines(plan)[0]
+    plan = turns(planner, "ethylene + water ->[H3PO4 / 300 °C, 60 atm] ethanol", "change the temperature to 250 °C")
+    assert "250 °C" in lines(plan)[0] and "300" not in lines(plan)[0]
+
+
+def test_panels_named_by_their_kind_and_additions_planned_without_also(planner):
+    plan = turns(planner, "draw dopamine and a ball-and-stick model of water", "get rid of the 3D model")
+    assert [s.kind for s in plan.steps] == ["molecule"]
+    plan = turns(planner, "plot sin(x)/x", "also plot x^2 from -3 to 3")
+    assert [s.read_back() for s in plan.steps][1] == "plot of y = x^2, x from -3 to 3"
+
+
+def test_words_an_edit_cannot_place_are_refused_not_absorbed(planner):
+    """'make it pop' once became a state 'pop' of a traffic light, and was certified: it must be refused."""
+    with pytest.raises(IvluError, match="could not apply 'make it pop'"):
+        turns(planner, "a state machine for a traffic light: red -> green -> amber -> red", "make it pop")
+    with pytest.raises(IvluError, match="no left view to drop"):
+        turns(planner, "front, top and right views of a 60x40x10 mm plate with two 8 mm holes 40 mm apart",
+              "drop the left view")

@@ -85,6 +85,13 @@ def additive(clause: str) -> bool:
     return bool(ADDITIVE.search(clause))
 
 
+def without_also(clause: str) -> str:
+    """'also plot x^2 from -3 to 3' → 'plot x^2 from -3 to 3': the words that say 'on top of what is drawn' are
+    the edit's, not the new step's."""
+    text = re.sub(r"^(?:and\s+)?(?:also|plus|additionally|in\s+addition,?|as\s+well,?)\s+", "", bare(clause), flags=re.I)
+    return text or clause
+
+
 def names_of(step: StepSpec) -> list[str]:
     """The lower-case names a person may call a step by: its name, title and caption, and its kind."""
     out = [getattr(step, "name", ""), step.title, step.caption()]
@@ -123,7 +130,26 @@ def targets(words: str, steps: list[StepSpec]) -> list[int]:
         rules = {k.name: k.rule for k in REGISTRY}
         return [i for i, s in enumerate(steps) if rules.get(s.kind) is not None
                 and {word, word + "s"} & set(rules[s.kind].vocabulary)]
-    return [i for i, s in enumerate(steps) if any(_mentions(core, n) for n in names_of(s))]
+    named = [i for i, s in enumerate(steps) if any(_mentions(core, n) for n in names_of(s))]
+    return named or by_kind_words(core, steps)
+
+
+FIGURE_NOUNS = {"reaction", "reactions", "scheme", "schemes", "model", "models", "equation", "equations", "poster",
+                "posters", "label", "labels", "slide", "part", "parts", "flowchart", "tree", "trees", "lewis", "ball-and-stick",
+                "3d", "formula", "formulas", "banner", "title"}
+
+
+def by_kind_words(words: str, steps: list[StepSpec]) -> list[int]:
+    """'the 3D model', 'the reaction scheme': the steps whose kind's rule owns every one of these words, when
+    that picks out some steps and not others (words every kind shares name nothing)."""
+    rules = {k.name: k.rule for k in REGISTRY}
+    wanted = set(re.findall(r"[\w-]+", words.lower()))
+    if not wanted & FIGURE_NOUNS:  # 'the top view' names a view of a part, not a kind of panel
+        return []
+    hit = [i for i, s in enumerate(steps) if rules.get(s.kind) is not None
+           and wanted <= set(rules[s.kind].vocabulary) | {s.kind}]
+    kinds = {steps[i].kind for i in hit}
+    return hit if hit and (len(hit) < len(steps) or len({s.kind for s in steps}) == 1) and len(kinds) == 1 else []
 
 
 def _mentions(words: str, name: str) -> bool:

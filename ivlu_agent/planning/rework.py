@@ -47,7 +47,8 @@ def in_kind(planned: list[StepSpec], clause: str, steps: list[StepSpec], edit: E
     return planned
 
 
-RANGE = re.compile(r"\bfrom\s+(?P<a>[-+]?[\w.π/^()*]+)\s+to\s+(?P<b>[-+]?[\w.π/^()*]+)", re.I)
+RANGE = re.compile(r"(?:\bfrom\s+|(?<=\bto\s)|(?<=\bbetween\s)|^)(?P<a>[-+]?[\d.π/^()*]+|[-+]?pi)\s+(?:to|and)\s+"
+                   r"(?P<b>[-+]?[\d.π/^()*]+|[-+]?pi)(?![\w.])", re.I)
 MEASURE = re.compile(r"(?P<value>\d+(?:\.\d+)?\s*(?:mm|cm|px|°|deg(?:rees)?)?)\s+(?P<what>high|tall|thick|wide|long|deep)\b",
                      re.I)
 SETTING = re.compile(r"^(?:change|set|make|switch|update)\s+(?:the\s+)?(?P<key>[a-z][a-z -]{1,24}?)\s+(?:to|=|into)\s+"
@@ -56,17 +57,26 @@ LEAD_VERB = re.compile(r"^(?:make|show|draw|render|view|have|put|display|give\s+
 
 
 def amended_words(clause: str, source: str) -> str | None:
-    """The step's own words changed as the clause says: a range ('from 0 to 10'), a measure ('40 mm high'), a
-    setting ('change the subtitle to X'), or the clause's words added ('show it as a displayed formula')."""
+    """The step's own words changed as the clause says, when the clause is that change and nothing more: a
+    range ('from 0 to 10', 'change the range to 0 to 20'), a measure ('40 mm high'), a value in the same unit
+    ('change the temperature to 250 °C'), a setting ('change the subtitle to X'), or a manner added ('show it
+    as a displayed formula', 'draw it in 3D'). None for anything else ('make it pop' adds no node 'pop')."""
     text = bare(clause)
     m, old = RANGE.search(text), RANGE.search(source)
-    if m and old:
-        return source[:old.start()] + m.group() + source[old.end():]
+    if m and only_edit_words(text, m):  # the range replaced, or given where the words had none
+        span = f"from {m.group('a')} to {m.group('b')}"
+        return source[:old.start()] + span + source[old.end():] if old else f"{source} {span}"
     m = MEASURE.search(text)
-    if m:
+    if m and only_edit_words(text, m):
         old = re.search(r"\d+(?:\.\d+)?\s*(?:mm|cm|px|°|deg(?:rees)?)?\s+" + m.group("what") + r"\b", source, re.I)
         if old:
             return source[:old.start()] + m.group() + source[old.end():]
+    m = UNIT_VALUE.search(text)
+    if m and only_edit_words(text, m, keep=r"[a-z]+"):  # 'change the temperature to 250 °C' (one such value)
+        unit = re.escape(m.group("unit").replace(" ", ""))
+        olds = list(re.finditer(r"-?\d+(?:\.\d+)?\s*" + unit.replace("°", "° ?") + r"(?![\w])", source))
+        if len(olds) == 1:
+            return source[:olds[0].start()] + m.group().strip() + source[olds[0].end():]
     m = SETTING.match(text)
     if m:
         key = m.group("key").strip()
@@ -76,9 +86,24 @@ def amended_words(clause: str, source: str) -> str | None:
             return source[:old.start(1)] + m.group("value") + source[old.end(1):]
         return None
     rest = LEAD_VERB.sub("", text)
-    if rest != text and rest:
+    if rest != text and MANNER.match(rest):
         return f"{source} {rest}"
     return None
+
+
+UNIT_VALUE = re.compile(r"(?P<value>-?\d+(?:\.\d+)?)\s*(?P<unit>° ?C|K|atm|bar|kPa|MPa|%|min|minutes|h|hours|s)(?![\w])")
+MANNER = re.compile(r"^(?:as|in|with|without|using|from)\s+\S", re.I)
+
+
+def only_edit_words(text: str, m: re.Match, keep: str = "") -> bool:
+    """Nothing in `text` besides the matched change but the words of an edit ('make it', 'change the range
+    to'); with `keep`, words matching it (the name of the value: 'temperature') are allowed too."""
+    rest = (text[:m.start()] + " " + text[m.end():]).lower()
+    allowed = set(EDIT_WORDS.split()) | {"it", "the", "a", "range", "to", "from", "x", "axis", "of", "its", "them"}
+    for word in re.findall(r"[^\W\d_]+|\d+", rest):
+        if word not in allowed and not (keep and re.fullmatch(keep, word) and len(word) > 3):
+            return False
+    return True
 
 
 def amend(clause: str, steps: list[StepSpec], edit: EditContext) -> list[StepSpec] | None:

@@ -132,7 +132,7 @@ class SymbolicPlanner:
             refused = None
             try:
                 if steps and edits.additive(clause):  # 'also draw its Lewis structure', 'also do ammonia'
-                    planned = edit.plan_clause(rework.resolved(clause, steps), ctx)
+                    planned = edit.plan_clause(edits.without_also(rework.resolved(clause, steps)), ctx)
                     planned = rework.in_kind(planned or [], clause, steps, edit) or None
                 else:
                     planned = edit.plan_clause(clause, ctx)

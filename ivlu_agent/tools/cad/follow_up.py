@@ -46,6 +46,11 @@ def rework(clause: str, previous: list[dict], ctx: PlanContext) -> list[CadSpec]
             drawn = _turned(spec, drawn, float(further.group(1)), further.group(2), ctx)
         if dropping:
             gone = {v.label for v in [*views, *rotated]}
+            absent = sorted(gone - {v.label for v in drawn})
+            if absent:
+                raise IvluError(f"{spec.caption()} has no {' or '.join(absent)} view to drop (it shows "
+                                f"{', '.join(v.label for v in drawn)}).", "a view that is drawn",
+                                "name one of those views")
             drawn = [v for v in drawn if v.label not in gone]
             if not drawn:
                 raise IvluError("That would remove every view of the part.", "at least one view left",

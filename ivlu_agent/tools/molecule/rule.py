@@ -6,6 +6,7 @@ import re
 
 from ...errors import IvluError
 from ..base import PlanContext
+from ..common.colors import NAMED as COLOR_NAMES
 from ..common.depict import Depiction, canvas_for
 from ..common.formulas import check_condensed, condensed_smiles
 from ..common.names import (
@@ -120,6 +121,11 @@ VOCABULARY = frozenset(FILLER) | {"highlighting", "structural", "displayed", "sk
 LINE_WEIGHT = re.compile(r"\b(thicker|bolder|heavier|wider|thinner|lighter|finer)\s+(?:bonds?|lines?|strokes?)\b|"
                          r"\b(?:bonds?|lines?|strokes?)\s+(?:a\s+bit\s+|much\s+)?(thicker|bolder|heavier|thinner|finer)\b",
                          re.I)
+
+
+# 'make them blue', 'colour them green', 'now in red': a colour with no group named
+RECOLOUR = re.compile(r"^(?:\W*\w+\W+){0,3}?(?:make|colou?r|turn|paint|show|highlight)\s+(?:them|those|it|these|all"
+                      r"(?:\s+of\s+them)?|the\s+highlights?)\s+(?:in\s+)?(?P<colour>[a-z]+)\b", re.I)
 
 
 class MoleculeRule:
@@ -288,6 +294,12 @@ class MoleculeRule:
         wanted, colors, rest = find_groups(clause)
         label = bool(re.search(r"\blabel", clause, re.I))
         weight = LINE_WEIGHT.search(clause)
+        recolour = RECOLOUR.search(clause)
+        if mols and recolour and not (wanted or colors) and recolour.group("colour").lower() in COLOR_NAMES and \
+                any(m.get("highlight") for m in mols):  # 'make them blue': the groups highlighted, in that colour
+            colour = recolour.group("colour").lower()
+            colors = {g: colour for m in mols for g in m.get("highlight", [])}
+            ctx.accounted.append(f"them they those it all {colour}")
         if mols and weight and not (wanted or colors or label):  # 'thicker bonds', 'thinner lines'
             return self._weighted(mols, (weight.group(1) or weight.group(2)).lower() in ("thicker", "bolder", "heavier", "wider"), ctx)
         if not mols or find_molecules(rest)[0] or not (wanted or colors or label):
