@@ -121,3 +121,8 @@ def test_words_an_edit_cannot_place_are_refused_not_absorbed(planner):
     with pytest.raises(IvluError, match="no left view to drop"):
         turns(planner, "front, top and right views of a 60x40x10 mm plate with two 8 mm holes 40 mm apart",
               "drop the left view")
+
+
+def test_a_step_put_into_a_list_of_steps(planner):
+    plan = turns(planner, "a flowchart for making tea: boil water, add tea bag, add milk", "add 'stir' after the milk")
+    assert lines(plan)[0].endswith("add tea bag → add milk → stir")

@@ -184,8 +184,10 @@ def insert(clause: str, steps: list[StepSpec], edit: EditContext) -> list[StepSp
                 words = source[:at.start()] + f"{new} → " + source[at.start():]
         elif rel not in ("after", "before"):  # a tree: the new node reports to the old one
             words = f"{source.rstrip(' .')}, {new} reports to the {old}"
+        elif rel == "after":  # a list of steps: 'boil water, add tea bag, add milk'
+            words = source[:at.end()] + f", {new}" + source[at.end():]
         else:
-            continue
+            words = source[:at.start()] + f"{new}, " + source[at.start():]
         planned = _same_kind_again(words, step, edit)
         if planned is not None:
             edit.ctx.accounted += [EDIT_WORDS + " after before reporting reports report under below beneath child",

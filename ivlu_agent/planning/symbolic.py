@@ -200,7 +200,11 @@ class SymbolicPlanner:
         except IvluError as e:
             raise IvluError(named(e.problem), named(e.expected), named(e.fix)) from None
         ctx.notes += [named(line) for line in lines]
-        return [parse_step(s) for s in specs]
+        steps = [parse_step(s) for s in specs]
+        for ref, step in zip(images, steps):  # OSRA misreads a few drawings as another real molecule: never certified
+            ctx.unhonoured.append(f"{ref.name or 'the image'} as read by OSRA ({step.caption()}, {step.formula}): "
+                                  "check that it is your structure")
+        return steps
 
     def _edit(self, clause: str, steps: list[StepSpec], edit: edits.EditContext) -> list[StepSpec] | None:
         """An explicit edit of the steps so far: replace, remove, a change aimed at a named step, a new size."""
