@@ -126,3 +126,12 @@ def test_words_an_edit_cannot_place_are_refused_not_absorbed(planner):
 def test_a_step_put_into_a_list_of_steps(planner):
     plan = turns(planner, "a flowchart for making tea: boil water, add tea bag, add milk", "add 'stir' after the milk")
     assert lines(plan)[0].endswith("add tea bag → add milk → stir")
+
+
+def test_an_item_taken_out_of_a_step_and_a_chart_retyped(planner):
+    plan = turns(planner, "a flowchart for making tea: boil water, add tea bag, add milk, serve", "remove the tea bag step")
+    assert lines(plan)[0].endswith("boil water → add milk → serve")
+    plan = turns(planner, "plot sin(x), cos(x) and tan(x) from 0 to 3", "drop the cos(x) curve")
+    assert "cos" not in lines(plan)[0] and "tan(x)" in lines(plan)[0]
+    plan = turns(planner, "a bar chart of sales: 2019 3, 2020 5, 2021 4", "make it a line chart")
+    assert lines(plan)[0].startswith("line chart of Sales")

@@ -266,6 +266,11 @@ def remove(clause: str, steps: list[StepSpec], edit: EditContext) -> list[StepSp
         return None
     hit = targets(m.group("old"), steps)
     if not hit:
+        from .rework import withdraw  # an item inside a step: 'remove the tea bag step'
+
+        inner = withdraw(clause, m.group("old"), steps, edit)
+        if inner is not None:
+            return inner
         if drawable(m.group("old"), edit):
             raise missing(m.group("old"), clause, steps)
         return None

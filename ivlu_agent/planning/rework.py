@@ -85,6 +85,9 @@ def amended_words(clause: str, source: str) -> str | None:
         if old:
             return source[:old.start(1)] + m.group("value") + source[old.end(1):]
         return None
+    retyped = retyped_words(text, source)
+    if retyped:
+        return retyped
     rest = LEAD_VERB.sub("", text)
     if rest != text and MANNER.match(rest):
         return f"{source} {rest}"
@@ -209,3 +212,50 @@ def _same_kind_again(words: str, step: StepSpec, edit: EditContext) -> StepSpec 
     if len(planned) != 1 or planned[0].kind != step.kind:
         return None
     return planned[0].model_copy(update={"id": step.id, "source": words})
+
+
+SAME_NOUN = re.compile(r"^(?:make|turn|change|switch|convert)\s+(?:it|this|that|them|the\s+\w+)\s+(?:in)?to\s+|"
+                       r"^(?:make|turn)\s+(?:it|this|that|them)\s+", re.I)
+
+
+def retyped_words(clause: str, source: str) -> str | None:
+    """'make it a line chart' where the words say 'bar chart': the same noun with the new word before it."""
+    text = bare(clause)
+    m = SAME_NOUN.match(text)
+    if not m:
+        return None
+    wanted = re.fullmatch(r"(?:an?\s+|the\s+)?(?P<kind>[a-z-]+)\s+(?P<noun>[a-z]+)", text[m.end():].strip(), re.I)
+    if not wanted:
+        return None
+    old = re.search(r"\b(?P<kind>[a-z-]+)\s+" + re.escape(wanted.group("noun")) + r"\b", source, re.I)
+    if not old or old.group("kind").lower() == wanted.group("kind").lower():
+        return None
+    return source[:old.start("kind")] + wanted.group("kind") + source[old.end("kind"):]
+
+
+def withdraw(clause: str, words: str, steps: list[StepSpec], edit: EditContext) -> list[StepSpec] | None:
+    """'remove the tea bag step', 'drop the cos curve': an item of a list in a step's own words (items apart by
+    commas, 'and' or arrows) taken out, and the step planned again. None when no step's words list it."""
+    core = re.sub(r"^(?:the|a|an)\s+|\s+(?:step|node|item|curve|line|bar|one|state|box)s?$", "", words.strip(), flags=re.I)
+    if len(core) < 3:
+        return None
+    for i, step in enumerate(steps):
+        items = list(re.finditer(r"[^,→]+?(?=\s*(?:,|→|->|\band\b|$))", step.source))
+        hit = [m for m in items if re.search(r"(?<![\w-])" + re.escape(core) + r"(?![\w-])", m.group(), re.I)]
+        if len(hit) != 1 or len(items) < 3:
+            continue
+        m = hit[0]
+        before = step.source[:m.start()]
+        after = step.source[m.end():]
+        joint = re.match(r"\s*(?:,|→|->|\band\b)\s*", after)
+        if joint:
+            after = after[joint.end():]
+        else:  # the last item: the separator before it goes
+            before = re.sub(r"\s*(?:,|→|->|\band\b)\s*$", "", before)
+        planned = _same_kind_again(before + (" " if before and after and not before.endswith(" ") else "") + after,
+                                   step, edit)
+        if planned is not None and planned.model_dump(exclude={"source"}) != step.model_dump(exclude={"source"}):
+            edit.ctx.accounted += [EDIT_WORDS + " step node item curve line bar state box", words]
+            edit.ctx.reasoning.append(f"Taking {core} out of {step.caption()}")
+            return [planned if j == i else s for j, s in enumerate(steps)]
+    return None
