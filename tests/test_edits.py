@@ -135,3 +135,13 @@ def test_an_item_taken_out_of_a_step_and_a_chart_retyped(planner):
     assert "cos" not in lines(plan)[0] and "tan(x)" in lines(plan)[0]
     plan = turns(planner, "a bar chart of sales: 2019 3, 2020 5, 2021 4", "make it a line chart")
     assert lines(plan)[0].startswith("line chart of Sales")
+
+
+def test_a_data_point_added_or_asked_for(planner):
+    plan = turns(planner, "a bar chart of sales: 2019 3, 2020 5, 2021 4", "add 2022 6")
+    assert lines(plan)[0].endswith("2021 4, 2022 6")
+    with pytest.raises(NeedsInput) as asked:
+        turns(planner, "a bar chart of sales: 2019 3, 2020 5, 2021 4", "add 2024")
+    assert asked.value.question == "What value does 2024 have?" and asked.value.options == []
+    plan = turns(planner, "a bar chart of sales: 2019 3, 2020 5, 2021 4", "add 2024", answers={asked.value.key: "7"})
+    assert lines(plan)[0].endswith("2021 4, 2024 7")

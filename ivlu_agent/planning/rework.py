@@ -259,3 +259,39 @@ def withdraw(clause: str, words: str, steps: list[StepSpec], edit: EditContext) 
             edit.ctx.reasoning.append(f"Taking {core} out of {step.caption()}")
             return [planned if j == i else s for j, s in enumerate(steps)]
     return None
+
+
+DATUM = r"(?P<label>[A-Za-z0-9][\w .'-]{0,30}?)\s*[:=]?\s+(?P<value>-?\d+(?:\.\d+)?)\s*(?P<unit>%|[a-zA-Z]{1,4})?"
+
+
+def add_datum(clause: str, steps: list[StepSpec], edit: EditContext) -> list[StepSpec] | None:
+    """'add 2024 7' to a chart whose words list 'label value' pairs: the pair appended and the chart planned
+    again. 'add 2024' with no value asks for it (no convention gives a data value)."""
+    text = without_also_words(bare(clause))
+    m = re.match(r"^(?:add|append|include|insert)\s+(?P<what>.+)$", text, re.I)
+    if not m:
+        return None
+    what = m.group("what").strip(" .")
+    for i, step in enumerate(steps):
+        pairs = list(re.finditer(DATUM + r"(?=\s*(?:,|;|\band\b|$))", step.source))
+        if len(pairs) < 2:
+            continue
+        given = re.fullmatch(DATUM, what)
+        if given is None:
+            if re.fullmatch(r"[\w .'-]{1,30}", what) and not re.search(r"\d+(?:\.\d+)?\s*$", what) or \
+                    re.fullmatch(r"\d{4}", what):
+                raise NeedsInput(f"What value does {what} have?", [], phrase=what, mode="after",
+                                 key=f"datum:{what.lower()}")
+            continue
+        last = pairs[-1]
+        words = step.source[:last.end()] + f", {what}" + step.source[last.end():]
+        planned = _same_kind_again(words, step, edit)
+        if planned is not None:
+            edit.ctx.accounted += [EDIT_WORDS + " append include insert", what]
+            edit.ctx.reasoning.append(f"Adding {what} to {step.caption()}")
+            return [planned if j == i else s for j, s in enumerate(steps)]
+    return None
+
+
+def without_also_words(text: str) -> str:
+    return re.sub(r"^(?:and\s+)?(?:also|plus)\s+", "", text, flags=re.I)

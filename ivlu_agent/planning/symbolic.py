@@ -212,7 +212,7 @@ class SymbolicPlanner:
             changed = rework.amend(clause, steps, edit)
             if changed is not None:
                 return changed
-        for operation in (edits.again, rework.insert, edits.replace, edits.remove):
+        for operation in (edits.again, rework.insert, rework.add_datum, edits.replace, edits.remove):
             changed = operation(clause, steps, edit)
             if changed is not None:
                 return changed
