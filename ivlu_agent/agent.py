@@ -98,11 +98,12 @@ class Agent:
                                         max_refinements=max_refinements, store_root=str(self.home),
                                         **planner_options)
         services = Services(store=self.store, workers=self.workers, planner=self.planner, engine=self.engine,
-                            max_refinements=max_refinements, approve_plan=approve_plan)
+                            max_refinements=max_refinements)
         self._db = None
         if checkpointer is None:
             self._db = sqlite3.connect(self.home / "checkpoints.sqlite", check_same_thread=False)
             checkpointer = SqliteSaver(self._db, serde=CompressedSerializer())
+        self.approve_plan = approve_plan  # written into each run's input, so a resumed run still asks
         self.checkpointer = checkpointer
         self.graph = build_graph(services, self.checkpointer)
 
@@ -128,7 +129,7 @@ class Agent:
             raise IvluError(f"{len(images)} images were given.", f"at most {MAX_IMAGES}", "send fewer images")
         refs = [self._store_image(p) for p in images or []]
         thread_id = thread_id or uuid.uuid4().hex[:12]
-        inputs = {"request": request, "images": [r.model_dump() for r in refs]}
+        inputs = {"request": request, "images": [r.model_dump() for r in refs], "approve_plan": self.approve_plan}
         yield from self._drive(inputs, thread_id, out)
 
     def resume(self, thread_id: str, out: str | Path | None = None) -> RunResult:

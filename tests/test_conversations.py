@@ -112,8 +112,10 @@ def test_plan_approval_approve_edit_cancel(tmp_path):
         done = a.answer("p", "approve")
         assert done.status == "verified" and [s.describe for s in done.steps] == ["toluene (C7H8)"]
         a.run("draw caffeine", thread_id="p")
+    with Agent(home=tmp_path) as other:  # the run's own setting holds when another process answers
         with pytest.raises(IvluError, match="cancelled"):
-            a.answer("p", "cancel")
+            other.answer("p", "cancel")
+        assert [s.describe for s in other.result("p").steps] == ["toluene (C7H8)"]  # still the approved version
 
 
 def test_cli_question_off_a_terminal_exits_2_and_says_how_to_answer(tmp_path, capsys, monkeypatch):

@@ -31,7 +31,6 @@ class Services:
     planner: Planner  # symbolic, or the model's planner
     engine: NeuralEngine | None = None  # the one door to the model's head; None when the agent has no model
     max_refinements: int = 3
-    approve_plan: bool = False  # pause after planning until the plan is approved, edited or cancelled
 
     def head(self, spec: StepSpec) -> NeuralEngine:
         """The engine for a step that the model's head draws; a clear error when the agent has none."""
@@ -55,7 +54,7 @@ def plan(state: dict, services: Services) -> dict:
     images = [ArtifactRef.model_validate(i) for i in state.get("images", [])]
     request = state["request"]
     result = _plan_with_answers(services, request, images, previous)
-    while services.approve_plan:
+    while state.get("approve_plan"):  # the run's own setting, so an answer from another process keeps it
         answer = str(interrupt({"kind": "approve", "question": "Approve this plan?",
                                 "plan": [f"{s.id}  {s.read_back()}" for s in result.steps],
                                 "options": ["approve", "cancel", "or an edit, e.g. 'replace X with Y'"]})).strip()

@@ -23,6 +23,7 @@ class RunState(TypedDict, total=False):
 
     request: str  # the current request
     images: list[dict]  # ArtifactRef dicts of images given with the request
+    approve_plan: bool  # pause after planning until the plan is approved, edited or cancelled
     turn: int  # 1 for the first request on the thread
     plan: dict  # Plan.model_dump() of the current turn
     plan_request: str  # the request `plan` answers (kept when the next turn's request arrives)
