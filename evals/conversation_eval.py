@@ -4,6 +4,8 @@
     .venv/bin/python evals/conversation_eval.py --split heldout      # once, at the end of a piece of work
     .venv/bin/python evals/conversation_eval.py --only c07 --out /tmp/c07.json
     .venv/bin/python evals/conversation_eval.py --split all --jobs 4
+    .venv/bin/python evals/conversation_eval.py --file evals/conversations_v2.jsonl --split heldout --all-heldout
+    .venv/bin/python evals/conversation_eval.py --file F --all-heldout --check   # the format only, no turn
 
 Each script of evals/conversations.jsonl is played turn by turn on one thread of the real agent
 (symbolic engine, a fresh temporary home per process). A turn says something (`say`) or undoes the
@@ -131,22 +133,28 @@ def check_script(script: dict) -> list[str]:
     return problems
 
 
-def load_scripts(path: str | Path = SCRIPTS, split: str = "tune", only: str = "") -> list[dict]:
+def load_scripts(path: str | Path = SCRIPTS, split: str = "tune", only: str = "",
+                 all_heldout: bool = False) -> list[dict]:
     """The scripts of `split` ('all' for every one), or only those of `only` (comma-separated ids).
 
     Every script is checked first, and the stored split against the seeded draw, so a malformed set
-    or a hand-picked held-out third fails before any turn runs.
+    or a hand-picked held-out third fails before any turn runs. With `all_heldout` (a set written
+    wholly held out, such as conversations_v2.jsonl) every script must say 'heldout' instead.
     """
     lines = Path(path).read_text(encoding="utf-8").splitlines()
     scripts = [json.loads(line) for line in lines if line.strip()]
     problems = [p for s in scripts for p in check_script(s)]
     ids = [s.get("id") for s in scripts]
     problems += [f"{i}: the id is used {n} times" for i, n in Counter(ids).items() if n > 1]
-    drawn = heldout_ids(ids)
-    problems += [f"{s['id']}: split {s['split']!r}, but the seeded draw (seed {SPLIT_SEED}) says "
-                 f"{'heldout' if s['id'] in drawn else 'tune'}"
-                 for s in scripts if s.get("split") in ("tune", "heldout")
-                 and (s["split"] == "heldout") != (s["id"] in drawn)]
+    if all_heldout:
+        problems += [f"{s['id']}: split {s['split']!r}, but --all-heldout says every script is 'heldout'"
+                     for s in scripts if s.get("split") == "tune"]
+    else:
+        drawn = heldout_ids(ids)
+        problems += [f"{s['id']}: split {s['split']!r}, but the seeded draw (seed {SPLIT_SEED}) says "
+                     f"{'heldout' if s['id'] in drawn else 'tune'}"
+                     for s in scripts if s.get("split") in ("tune", "heldout")
+                     and (s["split"] == "heldout") != (s["id"] in drawn)]
     if problems:
         raise SystemExit(f"{path} is malformed:\n  " + "\n  ".join(problems[:20]))
     if only:
@@ -457,11 +465,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default="", help="write the JSON report here")
     ap.add_argument("--jobs", type=int, default=1, help="scripts in this many parallel processes")
     ap.add_argument("--file", default=str(SCRIPTS), help="the script set")
+    ap.add_argument("--all-heldout", action="store_true",
+                    help="the file is wholly held out: every split must be 'heldout' (no seeded draw)")
+    ap.add_argument("--check", action="store_true",
+                    help="only check the file's format and print its counts; run no turn")
     args = ap.parse_args(argv)
     if args.jobs < 1:
         ap.error(f"--jobs {args.jobs}: expected 1 or more")
 
-    scripts = load_scripts(args.file, args.split, args.only)
+    scripts = load_scripts(args.file, args.split, args.only, all_heldout=args.all_heldout)
+    if args.check:
+        turns = [t for s in scripts for t in s["turns"]]
+        print(f"{args.file}: well formed; {len(scripts)} scripts, {len(turns)} turns")
+        print("  per op:   " + ", ".join(f"{k} {n}" for k, n in sorted(Counter(t["op"] for t in turns).items())))
+        print("  per kind: " + ", ".join(f"{k} {n}/{m}" for k, (n, m) in sorted(
+            {k: (sum(k in s["kinds"] for s in scripts),
+                 sum(len(s["turns"]) for s in scripts if k in s["kinds"])) for k in KINDS}.items()))
+              + "  (scripts/turns)")
+        return 0
     started = time.perf_counter()
     jobs = min(args.jobs, len(scripts)) or 1
     if jobs == 1:

@@ -88,7 +88,8 @@ def additive(clause: str) -> bool:
 def without_also(clause: str) -> str:
     """'also plot x^2 from -3 to 3' → 'plot x^2 from -3 to 3': the words that say 'on top of what is drawn' are
     the edit's, not the new step's."""
-    text = re.sub(r"^(?:and\s+)?(?:also|plus|additionally|in\s+addition,?|as\s+well,?)\s+", "", bare(clause), flags=re.I)
+    text = re.sub(r"^(?:and\s+)?(?:(?:also|plus|additionally|in\s+addition,?|as\s+well,?)\s+)?(?:add|include|put\s+in)?\s*",
+                  "", bare(clause), flags=re.I)
     return text or clause
 
 

@@ -114,6 +114,7 @@ class SymbolicPlanner:
                     raise IvluError(f"The answer {answers[question.key]!r} did not settle: {question.question}",
                                     "; ".join(question.options), "answer with one of the proposals") from None
                 edit.ctx.notes.append(f"asked: {question.question} answer: {meant}")
+                edit.ctx.accounted.append(question.phrase)  # the words the answer settled
                 clause = amended
         raise IvluError(f"{clause!r} kept asking questions.", "a request with its values given",
                         "write the values into the request")
@@ -239,6 +240,7 @@ class SymbolicPlanner:
                     raise IvluError(f"The answer {answers[question.key]!r} did not settle: {question.question}",
                                     "; ".join(question.options), "answer with one of the proposals") from None
                 ctx.notes.append(f"asked: {question.question} answer: {meant}")
+                ctx.accounted.append(question.phrase)  # the words the answer settled
                 clause = amended
         raise IvluError(f"{clause!r} kept asking questions.", "a request with its values given",
                         "write the values into the request")

@@ -329,6 +329,9 @@ NAME_HEADS = {"methyl", "ethyl", "propyl", "isopropyl", "butyl", "tert-butyl", "
 def systematic_candidates(text: str, unknown: list[str]) -> list[str]:
     """Phrases around the unknown words that may be systematic names, longest first per word: with the word
     before it ('methyl propanoate') and after it ('ethanoic acid') when those fit a name."""
+    question = ambiguous_name(unknown)  # 'pentanol' is no systematic name to read (OPSIN takes pentan-1-ol): ask
+    if question is not None:
+        raise question
     tokens = [balanced(t) for t in text.split()]
     wanted = {u.lower() for u in unknown}
     out: list[str] = []

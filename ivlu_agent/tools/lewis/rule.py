@@ -6,7 +6,7 @@ import re
 
 from ...errors import IvluError
 from ..base import PlanContext
-from ..common.names import molecule_spans, reject_unknown_compounds
+from ..common.names import molecule_spans, reject_unknown_compounds, systematic_candidates
 from ..common.prose import FILLER as PROSE_FILLER
 from .electrons import MAX_HEAVY_ATOMS
 from .spec import LewisFacts, LewisSpec
@@ -42,6 +42,9 @@ PLAIN = str.maketrans("−–⁻⁺⁰¹²³⁴⁵⁶⁷⁸⁹", "---+0123456789
 
 def blank(text: str, start: int, end: int) -> str:
     return text[:start] + " " * (end - start) + text[end:]
+
+
+OPSIN = "ivlu_agent.tools.common.opsin:parse_names"
 
 
 def read(clause: str) -> tuple[list[tuple[str, str, str]], list[str], list[str]]:
@@ -104,6 +107,13 @@ class LewisRule:
 
     def plan(self, clause: str, ctx: PlanContext) -> list[LewisSpec]:
         named, pointed, unknown = read(clause)
+        candidates = systematic_candidates(clause, unknown) if unknown else []  # asks for 'pentanol'
+        for phrase, smiles in (ctx.call(OPSIN, candidates) if candidates else {}).items():  # 'pentan-2-ol'
+            words = set(phrase.lower().split())
+            if any(w.lower() in words for w in unknown):
+                named.append((phrase, smiles, ""))
+                unknown = [w for w in unknown if w.lower() not in words]
+                ctx.reasoning.append(f"OPSIN read the systematic name {phrase}")
         reject_unknown_compounds(unknown, [n or s for n, s, _ in named])  # 'amonia': did you mean ammonia?
         if not named:
             shown = ", ".join(repr(w) for w in unknown) or repr(clause)
