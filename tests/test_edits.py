@@ -145,3 +145,17 @@ def test_a_data_point_added_or_asked_for(planner):
     assert asked.value.question == "What value does 2024 have?" and asked.value.options == []
     plan = turns(planner, "a bar chart of sales: 2019 3, 2020 5, 2021 4", "add 2024", answers={asked.value.key: "7"})
     assert lines(plan)[0].endswith("2021 4, 2024 7")
+
+
+def test_more_ways_people_say_edits(planner):
+    plan = turns(planner, "methanol + benzoic acid -> methyl benzoate + water", "write H2SO4 above the arrow",
+                 "and 'reflux' under it")
+    assert lines(plan) == ["reaction: methanol + benzoic acid → methyl benzoate + water, over the arrow: H2SO4, "
+                           "under the arrow: reflux"]
+    plan = turns(planner, "draw camphor and menthol", "put borneol where the camphor is", "ok, the menthol can go")
+    assert [s.name for s in plan.steps] == ["borneol"]
+    plan = turns(planner, "draw dopamine and serotonin, highlight the amine groups",
+                 "can the amine highlights be blue instead", "bump every panel up to 900 px")
+    assert all(line.endswith("amine groups highlighted in blue; 900 px") for line in lines(plan))
+    plan = turns(planner, "front and top views of a 40 mm cube", "tilt it 30 degrees around the y axis")
+    assert [v.label for v in plan.steps[0].views] == ["front", "top", "rotated-y30"]

@@ -28,25 +28,32 @@ from ..tools.base import PlanContext
 # Words that open a follow-up without adding meaning: 'actually, …', 'ok now …', 'can you …'.
 LEAD = re.compile(r"^(?:(?:ok(?:ay)?|actually|please|pls|now|so|hmm+|nah|no|wait|and|but|then|oh|right|great|"
                   r"thanks|cool|nice|hey|can\s+you|could\s+you|would\s+you|will\s+you|let'?s|i'?d\s+(?:like|rather)"
+                  r"|(?:could|can|may)\s+i\s+(?:also\s+)?(?:get|have)|give\s+me"
                   r"(?:\s+to)?|i\s+want(?:\s+to)?|just|maybe|instead)[,!.\s]+)+", re.I)
 TAIL = re.compile(r"[\s,]*(?:please|pls|thanks|thank you|instead|too|as well)?[\s.!?]*$", re.I)
 
 REPLACE = [
     # 'replace X with Y', 'swap X for Y', 'change X to Y', 'switch X out for Y'
-    re.compile(r"^(?:replace|swap|switch|exchange|change|turn|rename|relabel)\s+(?P<old>.+?)\s+(?:out\s+)?(?:with|for|by|to|"
+    re.compile(r"^(?:replace|swap|switch|exchange|trade|change|turn|rename|relabel)\s+(?P<old>.+?)\s+(?:out\s+)?(?:with|for|by|to|"
                r"into|as)\s+"
                r"(?P<new>.+)$", re.I),
+    # 'put Y where the X is', 'the X has become Y', 'make that Y'
+    re.compile(r"^(?:put|place|use|have)\s+(?P<new>.+?)\s+where\s+(?P<old>.+?)\s+(?:is|was|are|were)$", re.I),
+    re.compile(r"^(?P<old>.+?)\s+(?:has|have)\s+become\s+(?P<new>.+)$|^(?P<old2>.+?)\s+(?:is|are)\s+now\s+"
+               r"(?P<new2>.+)$", re.I),
     # 'use Y instead of X', 'draw Y rather than X', 'Y instead of X'
     re.compile(r"^(?:(?:use|draw|show|do|put|have|try|make\s+it|go\s+with)\s+)?(?P<new>.+?)\s+(?:instead\s+of|in\s+place"
                r"\s+of|rather\s+than)\s+(?P<old>.+)$", re.I),
     # 'instead of X, use Y'
     re.compile(r"^(?:instead\s+of|in\s+place\s+of|rather\s+than)\s+(?P<old>.+?),?\s+(?:use|draw|show|do|put|have|"
-               r"try|go\s+with)\s+(?P<new>.+)$", re.I),
+               r"try|go\s+with|i\s+want|i'?d\s+like|give\s+me|let'?s\s+have)\s+(?P<new>.+)$", re.I),
     # 'substitute Y for X'
     re.compile(r"^substitute\s+(?P<new>.+?)\s+for\s+(?P<old>.+)$", re.I),
 ]
-REMOVE = re.compile(r"^(?:remove|delete|drop|omit|lose|hide|cut|skip|get\s+rid\s+of|take\s+(?:out|away)|leave\s+out|"
-                    r"no|without|don'?t\s+(?:show|draw|include))\s+(?P<old>.+)$", re.I)
+REMOVE = re.compile(r"^(?:remove|delete|drop|omit|lose|hide|cut|skip|scrap|ditch|bin|nix|get\s+rid\s+of|take\s+(?:out|away)|"
+                    r"leave\s+out|no\s+need\s+for|no|without|don'?t\s+(?:show|draw|include))\s+(?P<old>.+?)"
+                    r"(?:\s+any\s*more)?$|^(?:take|leave)\s+(?P<old2>.+?)\s+(?:out|off)$|"
+                    r"^(?P<old3>.+?)\s+(?:can|could|should|may)\s+go$", re.I)
 ADDITIVE = re.compile(r"\b(?:also|too|as\s+well|add|another|in\s+addition|additionally|alongside|next\s+to\s+(?:it|them)|"
                       r"beside\s+(?:it|them)|plus|one\s+more)\b", re.I)
 # Words that point at steps rather than naming them.
@@ -59,7 +66,7 @@ EDIT_WORDS = ("ok okay actually please pls now so hmm nah wait but then oh right
               "substitute remove delete drop omit lose hide cut skip get rid take out away leave no without don't "
               "dont show draw include also too as well add another in addition additionally alongside next beside "
               "plus one more it them all every each panel panels step steps figure everything px pixels pixel "
-              "size wide make set both bigger larger smaller wider narrower go goes run runs range span stretch extend view show as rotate rotated tilt "
+              "size wide make set both bump up down need scrap ditch bin nix trade become now where widen narrow tilt thicken bigger larger smaller wider narrower go goes run runs range span stretch extend view show as rotate rotated tilt "
               "spin rename relabel")  # one string: plan.faithful reads its words
 SCALE = re.compile(r"\b(?:bigger|larger|smaller)\b", re.I)  # with no size: 1.5× (or 1/1.5×), said in a note
 PIXELS = re.compile(r"\b(?P<px>\d{3,4})\s*(?:px|pixels?)\b(?:\s+wide)?", re.I)
@@ -187,7 +194,8 @@ def replace(clause: str, steps: list[StepSpec], edit: EditContext) -> list[StepS
         m = pattern.match(text)
         if not m:
             continue
-        old, new = m.group("old").strip(" ,'\""), m.group("new").strip(" ,'\"")
+        old = (m.groupdict().get("old") or m.groupdict().get("old2") or "").strip(" ,'\"")
+        new = (m.groupdict().get("new") or m.groupdict().get("new2") or "").strip(" ,'\"")
         old = re.sub(r"^(?:the|a|an)\s+", "", old, flags=re.I)
         new = re.sub(r"^(?:the|a|an|some)\s+", "", new, flags=re.I)  # 'for a mouse' puts 'mouse' in the chain
         hit = targets(old, steps) or inside(old, steps)
@@ -265,22 +273,23 @@ def remove(clause: str, steps: list[StepSpec], edit: EditContext) -> list[StepSp
     m = REMOVE.match(bare(clause))
     if not m:
         return None
-    hit = targets(m.group("old"), steps)
+    old = m.group("old") or m.group("old2") or m.group("old3")
+    hit = targets(old, steps)
     if not hit:
         from .rework import withdraw  # an item inside a step: 'remove the tea bag step'
 
-        inner = withdraw(clause, m.group("old"), steps, edit)
+        inner = withdraw(clause, old, steps, edit)
         if inner is not None:
             return inner
-        if drawable(m.group("old"), edit):
-            raise missing(m.group("old"), clause, steps)
+        if drawable(old, edit):
+            raise missing(old, clause, steps)
         return None
     kept = [s for i, s in enumerate(steps) if i not in hit]
     if not kept:
         raise IvluError(f"{clause!r} would remove every panel, leaving nothing to draw.",
                         "an edit that leaves at least one panel", "undo the turn (`ivlu undo`) or ask for "
                         "something new to draw")
-    edit.ctx.accounted += [m.group("old"), EDIT_WORDS]
+    edit.ctx.accounted += [old, EDIT_WORDS]
     edit.ctx.reasoning.append(f"Removing {', '.join(steps[i].caption() for i in hit)}; the other steps are kept")
     return kept
 
@@ -328,8 +337,9 @@ def restyle(clause: str, steps: list[StepSpec], edit: EditContext, scale: bool =
         return None
     factor = 1.0 if m else (1.5 if scale.group().lower() in ("bigger", "larger") else 1 / 1.5)
     rest = bare((PIXELS if m else SCALE).sub(" ", clause))
-    rest = re.sub(r"\b(?:make|set|render|draw|show|resize|scale|at|to|all|every|each|the|panels?|figures?|"
-                  r"everything|images?|them|it|size|wide|of|in)\b", " ", rest, flags=re.I).strip(" ,")
+    rest = re.sub(r"\b(?:make|set|render|draw|show|resize|scale|bump|up|down|need|want|i|at|to|all|every|each|the|"
+                  r"panels?|figures?|everything|images?|them|it|size|wide|high|of|in|please|would|like|could|can|you|"
+                  r"be|should|is|are|across)\b", " ", rest, flags=re.I).strip(" ,.")
     chosen = targets(rest, steps) if rest else list(range(len(steps)))
     if rest and not chosen:
         return None

@@ -131,6 +131,7 @@ class SymbolicPlanner:
                 self._number(steps)
                 return steps, inherited
             refused = None
+            said = len(ctx.notes), len(ctx.reasoning), len(ctx.unhonoured)  # what planning new steps adds
             try:
                 if steps and edits.additive(clause):  # 'also draw its Lewis structure', 'also do ammonia'
                     planned = edit.plan_clause(edits.without_also(rework.resolved(clause, steps)), ctx)
@@ -143,6 +144,16 @@ class SymbolicPlanner:
                 if not steps:
                     raise
                 planned, refused = None, e  # … but it is an edit of the part drawn, if one applies
+            if planned and inherited and not edits.additive(clause):
+                # 'write H2SO4 above the arrow' plans a molecule H2SO4, but it is an edit of the reaction drawn:
+                # an edit of another kind than the new steps wins, and what planning them said is taken back
+                planned_at = len(ctx.notes), len(ctx.reasoning), len(ctx.unhonoured)
+                changed = edits.modify(clause, steps, edit, self._follow_up_with(ctx))
+                kinds = {s.kind for s, old in zip(changed or [], steps) if s != old}
+                if changed is not None and kinds and not kinds & {p.kind for p in planned}:
+                    for said_list, start, end in zip((ctx.notes, ctx.reasoning, ctx.unhonoured), said, planned_at):
+                        del said_list[start:end]
+                    return changed, False
             if planned is None and steps:  # 'make the holes 8 mm', 'now highlight its carbonyls'
                 changed = edits.modify(clause, steps, edit, self._follow_up_with(ctx)) \
                     or rework.amend(clause, steps, edit) or edits.restyle(clause, steps, edit, scale=True)

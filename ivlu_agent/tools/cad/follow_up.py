@@ -26,6 +26,8 @@ def rework(clause: str, previous: list[dict], ctx: PlanContext) -> list[CadSpec]
     if not parts:
         return None
     w = Words(normalise(clause))
+    w.text = re.sub(r"\b(?:tilt|spin|turn)(?=\s+(?:it|them|the\s+\w+)?\s*(?:by\s+)?-?\d)", "rotate", w.text)
+    w.text = re.sub(r"\bthicken\s+(?:it|the\s+\w+)\s+to\s+(" + NUM + r")\s*mm\b", r"\1 mm thick", w.text)
     dropping = bool(w.take(DROP))
     only = bool(w.take(r"\b(?:only|just|instead)\b"))
     further = w.take(FURTHER)

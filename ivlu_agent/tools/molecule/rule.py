@@ -294,6 +294,10 @@ class MoleculeRule:
         wanted, colors, rest = find_groups(clause)
         label = bool(re.search(r"\blabel", clause, re.I))
         weight = LINE_WEIGHT.search(clause)
+        if wanted and not colors:  # 'can the amine highlights be blue instead': a colour for the groups named
+            shade = next((w for w in re.findall(r"[a-z]+", clause.lower()) if w in COLOR_NAMES), None)
+            if shade:
+                colors = {g: shade for g in wanted}
         recolour = RECOLOUR.search(clause)
         if mols and recolour and not (wanted or colors) and recolour.group("colour").lower() in COLOR_NAMES and \
                 any(m.get("highlight") for m in mols):  # 'make them blue': the groups highlighted, in that colour

@@ -344,5 +344,5 @@ class ReactionRule:
 
 
 # 'put reflux under the arrow', 'write 25 °C over the arrow'
-ARROW_TEXT = re.compile(r"\b(?:put|write|add|show|place|label)\s+(?P<what>.+?)\s+(?P<where>under|underneath|below|"
-                        r"beneath|over|above|on)\s+the\s+arrow\b", re.I)
+ARROW_TEXT = re.compile(r"(?:\b(?:put|write|add|show|place|label)\s+|^(?:and\s+)?)(?P<what>.+?)\s+(?P<where>under|"
+                        r"underneath|below|beneath|over|above|on)\s+(?:the\s+arrow|it)\b", re.I)
