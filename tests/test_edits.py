@@ -159,3 +159,12 @@ def test_more_ways_people_say_edits(planner):
     assert all(line.endswith("amine groups highlighted in blue; 900 px") for line in lines(plan))
     plan = turns(planner, "front and top views of a 40 mm cube", "tilt it 30 degrees around the y axis")
     assert [v.label for v in plan.steps[0].views] == ["front", "top", "rotated-y30"]
+
+
+def test_features_added_to_a_part_ask_where_they_go(planner):
+    part = "front and top views of a 100x60x10 mm plate"
+    with pytest.raises(NeedsInput) as asked:
+        turns(planner, part, "put three 6 mm holes in it")
+    plan = turns(planner, part, "put three 6 mm holes in it", answers={asked.value.key: "in a row"})
+    (step,) = plan.steps
+    assert [f.diameter for f in step.features] == [6.0, 6.0, 6.0] and [v.label for v in step.views] == ["front", "top"]

@@ -20,11 +20,19 @@ HOLE_SIZE = (rf"\b(?:holes?|bores?)\b.{{0,40}}?({NUM})\s*mm\b(?!\s*(?:apart|from
              rf"({NUM})\s*mm\s+(?:diameter\s+)?(?:holes?|bores?)\b")
 
 
+FEATURES_ADDED = re.compile(r"^(?:please\s+)?(?:put|add|drill|cut|bore|include|give\s+it)\s+(?P<what>.+?\b(?:holes?|slots?|"
+                            r"pockets?|boss(?:es)?|fillets?|chamfers?|counterbores?)\b.*?)(?:\s+(?:in|into|on|to|"
+                            r"through)\s+(?:it|them|the\s+\w+))?[\s.!]*$", re.I)
+
+
 def rework(clause: str, previous: list[dict], ctx: PlanContext) -> list[CadSpec] | None:
     """The parts of `previous` changed as `clause` says, or None when it says nothing about parts."""
     parts = [s for s in previous if s.get("kind") == "cad"]
     if not parts:
         return None
+    added = FEATURES_ADDED.match(clause.strip())
+    if added and all(p.get("source") for p in parts):  # 'put three 6 mm holes in it': the part planned again
+        return [_with_features(p, added.group("what"), ctx) for p in parts]
     w = Words(normalise(clause))
     w.text = re.sub(r"\b(?:tilt|spin|turn)(?=\s+(?:it|them|the\s+\w+)?\s*(?:by\s+)?-?\d)", "rotate", w.text)
     w.text = re.sub(r"\bthicken\s+(?:it|the\s+\w+)\s+to\s+(" + NUM + r")\s*mm\b", r"\1 mm thick", w.text)
@@ -79,6 +87,20 @@ def rework(clause: str, previous: list[dict], ctx: PlanContext) -> list[CadSpec]
                          + (f"; {projection}-angle projection" if projection else "")
                          + (f"; holes {float(hole.group(1)):g} mm" if hole else ""))
     return steps
+
+
+def _with_features(old: dict, what: str, ctx: PlanContext) -> CadSpec:
+    """The part planned again from its own words with the new features, keeping its views and projection."""
+    from .rule import plan_part
+
+    notes: list[str] = []
+    spec = plan_part(f"{old['source'].rstrip(' .')}, with {what}", notes, strict=ctx.strict)
+    ctx.notes += notes
+    previous = CadSpec.model_validate(old)
+    ctx.reasoning.append(f"Adding {what} to {previous.caption()}")
+    ctx.accounted.append("put add drill cut bore include give it in into on to through")
+    return spec.model_copy(update={"id": previous.id, "views": previous.views, "projection": previous.projection,
+                                   "source": f"{old['source'].rstrip(' .')}, with {what}"})
 
 
 def _ask_hole_size(text: str, parts: list[dict]) -> None:
