@@ -168,3 +168,11 @@ def test_features_added_to_a_part_ask_where_they_go(planner):
     plan = turns(planner, part, "put three 6 mm holes in it", answers={asked.value.key: "in a row"})
     (step,) = plan.steps
     assert [f.diameter for f in step.features] == [6.0, 6.0, 6.0] and [v.label for v in step.views] == ["front", "top"]
+
+
+def test_one_end_of_a_range_and_a_node_described_in_a_sentence(planner):
+    plan = turns(planner, "plot cos(x) from 0 to 2pi", "plot it out to 4π instead")
+    assert lines(plan) == ["plot of y = cos(x), x from 0 to 12.5664"]
+    plan = turns(planner, "org chart: Head at the top, Deputy Head and Bursar report to the Head",
+                 "a Head of Science reports to the Deputy Head")
+    assert lines(plan)[0].endswith("Deputy Head → Head of Science")

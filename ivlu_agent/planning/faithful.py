@@ -17,6 +17,7 @@ plain code over words; it never reads pixels, and it errs towards "not understoo
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from typing import Iterable
@@ -39,6 +40,7 @@ CONTEXT_NUMBER = re.compile(r"\b(?:year|grade|class|form|lecture|lesson|week|uni
 # 'one' as a pronoun, not a count: 'label each one', 'which one', 'one panel for each enantiomer'.
 ONE_PRONOUN = re.compile(r"\b(?:each|every|which|any)\s+one\b|\bone(?=(?:\s+(?:panel|picture|drawing|figure|image))?"
                          r"\s+(?:for|per)\s+(?:each|every)\b)", re.I)
+PI_MULTIPLE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)?\s*(?:π|\bpi\b)(?![\w])|(?<![\w.])(\d+(?:\.\d+)?)(?=pi\b)pi", re.I)
 WORD = re.compile(r"[^\W\d_]+(?:'s)?|[0-9]+(?:\.[0-9]+)?", re.UNICODE)
 ENDINGS = ("'s", "s", "es", "ed", "d", "ing", "ly", "ies")
 
@@ -120,6 +122,8 @@ def account(request: str, evidence: Iterable[str], vocabulary: Iterable[str], un
     left_words: list[str] = []
     left_numbers: list[str] = []
     request = ONE_PRONOUN.sub(lambda m: m.group().lower().replace("one", "   "), request)
+    # '4π' or '2pi' is one number, the one a plan holds ('x from 0 to 12.5664')
+    request = PI_MULTIPLE.sub(lambda m: f" {float(m.group(1) or m.group(2) or 1) * math.pi:g} ", request)
     for t in tokens(CONTEXT_NUMBER.sub(" ", ENUMERATOR.sub(" ", request))):  # '(a)', 'Slide 2:' number the request's parts
         if t[0].isdigit():
             if float(t) not in numbers and t not in words:

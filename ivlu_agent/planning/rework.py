@@ -47,8 +47,10 @@ def in_kind(planned: list[StepSpec], clause: str, steps: list[StepSpec], edit: E
     return planned
 
 
-RANGE = re.compile(r"(?:\bfrom\s+|(?<=\bto\s)|(?<=\bbetween\s)|^)(?P<a>[-+]?[\d.π/^()*]+|[-+]?pi)\s+(?:to|and)\s+"
-                   r"(?P<b>[-+]?[\d.π/^()*]+|[-+]?pi)(?![\w.])", re.I)
+NUM_PI = r"[-+]?(?:\d+(?:\.\d+)?\s*(?:π|pi)?(?:/\d+)?|(?:π|pi)(?:/\d+)?)"  # 5, -3.5, 2pi, 4π, pi/2
+RANGE = re.compile(rf"(?:\bfrom\s+|(?<=\bto\s)|(?<=\bbetween\s)|^)(?P<a>{NUM_PI})\s+(?:to|and)\s+(?P<b>{NUM_PI})(?![\w.])",
+                   re.I)
+UPPER = re.compile(rf"\b(?:out\s+|up\s+|all\s+the\s+way\s+)?to\s+(?P<b>{NUM_PI})(?![\w.])", re.I)
 MEASURE = re.compile(r"(?P<value>\d+(?:\.\d+)?\s*(?:mm|cm|px|°|deg(?:rees)?)?)\s+(?P<what>high|tall|thick|wide|long|deep)\b",
                      re.I)
 SETTING = re.compile(r"^(?:change|set|make|switch|update)\s+(?:the\s+)?(?P<key>[a-z][a-z -]{1,24}?)\s+(?:to|=|into)\s+"
@@ -66,6 +68,9 @@ def amended_words(clause: str, source: str) -> str | None:
     if m and only_edit_words(text, m):  # the range replaced, or given where the words had none
         span = f"from {m.group('a')} to {m.group('b')}"
         return source[:old.start()] + span + source[old.end():] if old else f"{source} {span}"
+    m, old = UPPER.search(text), RANGE.search(source)
+    if m and old and only_edit_words(text, m):  # 'plot it out to 4π': the far end moved, the near one kept
+        return source[:old.start("b")] + m.group("b") + source[old.end("b"):]
     m = MEASURE.search(text)
     if m and only_edit_words(text, m):
         old = re.search(r"\d+(?:\.\d+)?\s*(?:mm|cm|px|°|deg(?:rees)?)?\s+" + m.group("what") + r"\b", source, re.I)
@@ -102,7 +107,8 @@ def only_edit_words(text: str, m: re.Match, keep: str = "") -> bool:
     """Nothing in `text` besides the matched change but the words of an edit ('make it', 'change the range
     to'); with `keep`, words matching it (the name of the value: 'temperature') are allowed too."""
     rest = (text[:m.start()] + " " + text[m.end():]).lower()
-    allowed = set(EDIT_WORDS.split()) | {"it", "the", "a", "range", "to", "from", "x", "axis", "of", "its", "them"}
+    allowed = set(EDIT_WORDS.split()) | {"it", "the", "a", "range", "to", "from", "x", "axis", "of", "its", "them",
+                                         "plot", "graph", "extend", "out", "way", "curve", "instead"}
     for word in re.findall(r"[^\W\d_]+|\d+", rest):
         if word not in allowed and not (keep and re.fullmatch(keep, word) and len(word) > 3):
             return False
@@ -168,10 +174,15 @@ RELATIVE = re.compile(r"^(?:add|insert|put|include)\s+(?:an?\s+|the\s+|one\s+mor
 ARROW = r"\s*(?:→|->|⟶|=>)\s*"
 
 
+REPORTS = re.compile(r"^(?:an?\s+|the\s+)?(?P<new>.+?)\s+(?P<rel>reports\s+to|report\s+to|answers\s+to)\s+"
+                     r"(?:the\s+)?(?P<old>.+)$", re.I)
+
+
 def insert(clause: str, steps: list[StepSpec], edit: EditContext) -> list[StepSpec] | None:
-    """'add an eagle after the fox', 'add stir before serve', 'add a COO reporting to the CEO': a node put into a
-    chain or a tree, by writing it into the step's own words and planning the step again."""
-    m = RELATIVE.match(bare(clause))
+    """'add an eagle after the fox', 'add stir before serve', 'add a COO reporting to the CEO', 'a Head of
+    Science reports to the Deputy Head': a node put into a chain or a tree, by writing it into the step's own
+    words and planning the step again."""
+    m = RELATIVE.match(bare(clause)) or REPORTS.match(bare(clause))
     if not m:
         return None
     new, rel, old = m.group("new").strip(" '\""), m.group("rel").lower(), m.group("old").strip(" '\"")
