@@ -249,11 +249,15 @@ def _replanned(step: StepSpec, steps: list[StepSpec], old: str, new: str, edit: 
         return []
 
 
+def quiet(ctx: PlanContext) -> PlanContext:
+    """A context to try a plan in: the same tools, but its notes and reasoning stay out of the request's."""
+    return PlanContext(describe=ctx.describe, call=ctx.call, strict=ctx.strict)
+
+
 def drawable(words: str, edit: EditContext) -> bool:
     """`words` name something the planner could draw (a compound, a part…): an edit naming it means that thing."""
-    probe = PlanContext(describe=edit.ctx.describe, call=edit.ctx.call, strict=edit.ctx.strict)
     try:
-        return bool(edit.plan_clause(f"draw {ARTICLES.sub(' ', words).strip()}", probe))
+        return bool(edit.plan_clause(f"draw {ARTICLES.sub(' ', words).strip()}", quiet(edit.ctx)))
     except IvluError:
         return False
 

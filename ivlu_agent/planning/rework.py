@@ -10,7 +10,7 @@ import re
 from ..errors import IvluError, NeedsInput
 from ..tools import StepSpec
 from ..tools.base import PlanContext
-from .edits import EDIT_WORDS, EditContext, aimed, bare
+from .edits import EDIT_WORDS, EditContext, aimed, bare, quiet
 
 PRONOUN_ITS = re.compile(r"\bits\s+(?P<what>[a-z][\w\s-]*?)(?=\s+(?:as\s+well|too|also|next\s+to|beside|please)\b|"
                          r"[,.;!?]|$)", re.I)
@@ -128,17 +128,10 @@ def amend(clause: str, steps: list[StepSpec], edit: EditContext) -> list[StepSpe
         words = amended_words(text, step.source) if step.source else None
         if not words or words == step.source:
             return None
-        probe = PlanContext(describe=edit.ctx.describe, call=edit.ctx.call, strict=edit.ctx.strict)
-        try:
-            planned = edit.plan_clause(words, probe) or []
-        except NeedsInput:
-            raise
-        except IvluError:
+        probe = quiet(edit.ctx)
+        new = _same_kind_again(words, step, edit, probe)
+        if new is None or not check_plan(bare(text), [new], accounted=[EDIT_WORDS, step.caption()]).passed:
             return None
-        if len(planned) != 1 or planned[0].kind != step.kind or not check_plan(
-                bare(text), planned, accounted=[EDIT_WORDS, step.caption()]).passed:
-            return None
-        new = planned[0].model_copy(update={"id": step.id, "source": words})
         if new.model_dump(exclude={"source"}) == step.model_dump(exclude={"source"}):
             return None
         edit.ctx.notes += probe.notes
@@ -211,9 +204,11 @@ def insert(clause: str, steps: list[StepSpec], edit: EditContext) -> list[StepSp
     return None
 
 
-def _same_kind_again(words: str, step: StepSpec, edit: EditContext) -> StepSpec | None:
-    """The step planned again from `words`: one step of the same kind, else None."""
-    probe = PlanContext(describe=edit.ctx.describe, call=edit.ctx.call, strict=edit.ctx.strict)
+def _same_kind_again(words: str, step: StepSpec, edit: EditContext,
+                     probe: PlanContext | None = None) -> StepSpec | None:
+    """The step planned again from `words`: one step of the same kind, else None. What planning says goes to
+    `probe` (a fresh context unless given), never to the request's own context."""
+    probe = probe or quiet(edit.ctx)
     try:
         planned = edit.plan_clause(words, probe) or []
     except NeedsInput:

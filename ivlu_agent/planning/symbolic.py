@@ -102,22 +102,7 @@ class SymbolicPlanner:
     def _settled(self, clause: str, steps: list[StepSpec], inherited: bool, edit: edits.EditContext,
                  answers: dict[str, str]) -> tuple[list[StepSpec], bool]:
         """`_clause`, with each question it raises that was answered before written into the clause."""
-        for _ in range(8):  # each answer settles one question; a clause asks few
-            try:
-                return self._clause(clause, list(steps), inherited, edit)
-            except NeedsInput as question:
-                if question.key not in answers:
-                    raise
-                meant = question.resolve(answers[question.key])
-                amended = question.amend(clause, meant)
-                if amended == clause:
-                    raise IvluError(f"The answer {answers[question.key]!r} did not settle: {question.question}",
-                                    "; ".join(question.options), "answer with one of the proposals") from None
-                edit.ctx.notes.append(f"asked: {question.question} answer: {meant}")
-                edit.ctx.accounted.append(question.phrase)  # the words the answer settled
-                clause = amended
-        raise IvluError(f"{clause!r} kept asking questions.", "a request with its values given",
-                        "write the values into the request")
+        return settled(clause, answers, edit.ctx, lambda words: self._clause(words, list(steps), inherited, edit))
 
     def _clause(self, clause: str, steps: list[StepSpec], inherited: bool,
                 edit: edits.EditContext) -> tuple[list[StepSpec], bool]:
@@ -239,22 +224,7 @@ class SymbolicPlanner:
 
     def _answered(self, clause: str, ctx: PlanContext, answers: dict[str, str]) -> list[StepSpec] | None:
         """Plan a clause; a question it raises that was answered before is answered by amending the clause."""
-        for _ in range(8):  # each answer settles one question; a clause asks few
-            try:
-                return sourced(self._plan_clause(clause, ctx), clause)
-            except NeedsInput as question:
-                if question.key not in answers:
-                    raise
-                meant = question.resolve(answers[question.key])
-                amended = question.amend(clause, meant)
-                if amended == clause:
-                    raise IvluError(f"The answer {answers[question.key]!r} did not settle: {question.question}",
-                                    "; ".join(question.options), "answer with one of the proposals") from None
-                ctx.notes.append(f"asked: {question.question} answer: {meant}")
-                ctx.accounted.append(question.phrase)  # the words the answer settled
-                clause = amended
-        raise IvluError(f"{clause!r} kept asking questions.", "a request with its values given",
-                        "write the values into the request")
+        return settled(clause, answers, ctx, lambda words: sourced(self._plan_clause(words, ctx), words))
 
     @staticmethod
     def _number(steps: list[StepSpec]) -> None:
@@ -370,6 +340,27 @@ class SymbolicPlanner:
             f"rephrase it (`ivlu examples {kind}` lists every {kind} phrasing, `ivlu examples` all kinds), "
             "or use a model engine for open imagery",
         )
+
+
+def settled(clause: str, answers: dict[str, str], ctx: PlanContext, attempt: Callable[[str], Any]) -> Any:
+    """`attempt(clause)`; each question it raises that was answered before is answered by writing the answer
+    into the clause and attempting again."""
+    for _ in range(8):  # each answer settles one question; a clause asks few
+        try:
+            return attempt(clause)
+        except NeedsInput as question:
+            if question.key not in answers:
+                raise
+            meant = question.resolve(answers[question.key])
+            amended = question.amend(clause, meant)
+            if amended == clause:
+                raise IvluError(f"The answer {answers[question.key]!r} did not settle: {question.question}",
+                                "; ".join(question.options), "answer with one of the proposals") from None
+            ctx.notes.append(f"asked: {question.question} answer: {meant}")
+            ctx.accounted.append(question.phrase)  # the words the answer settled
+            clause = amended
+    raise IvluError(f"{clause!r} kept asking questions.", "a request with its values given",
+                    "write the values into the request")
 
 
 def sourced(steps: list[StepSpec] | None, words: str) -> list[StepSpec] | None:
