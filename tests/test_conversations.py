@@ -163,3 +163,13 @@ def test_ivlu_help_still_imports_nothing_heavy():
     code = "import sys, ivlu_agent.cli as c; c.parser(['--help']); print(sorted(m for m in ('langgraph', 'rdkit', " \
            "'torch') if m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"
+
+
+def test_an_edit_never_certifies_what_the_earlier_request_left_misread(agent):
+    """'draw caffeine and unobtainium' ends unverified; 'make it bigger' keeps that figure, so it stays so."""
+    first, _ = run(agent, "draw caffeine and unobtainium", "u")
+    assert first.status == "unverified" and "unobtainium" in first.faithful.message
+    bigger, _ = run(agent, "make it bigger", "u")
+    assert bigger.status == "unverified" and "unobtainium (in the earlier request)" in bigger.faithful.message
+    fresh, _ = run(agent, "draw benzene", "u")  # a new figure lets the old one, and its misreading, go
+    assert fresh.status == "verified"

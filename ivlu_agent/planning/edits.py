@@ -79,6 +79,7 @@ class EditContext:
 
     ctx: PlanContext
     plan_clause: Callable[[str, PlanContext], list[StepSpec] | None]
+    new_figure: bool = False  # a clause started a new figure: the previous turn's panels were let go
 
 
 def bare(clause: str) -> str:
@@ -379,6 +380,15 @@ def refusal(clause: str, steps: list[StepSpec]) -> IvluError:
                      "an edit: 'also draw X', 'remove X', 'replace X with Y', a value such as 'make the holes "
                      "8 mm' or 'colour the carbonyls red', or '1200 px'",
                      "rephrase it as one of those, or ask for a new figure ('draw …')")
+
+
+def unsettled(history: list[dict]) -> list[str]:
+    """What the previous turn's plan did not understand. A follow-up that keeps its figure keeps that too, so
+    an edit never turns a misread figure into a verified one."""
+    faithful = (history[-1]["plan"].get("faithful") or {}) if history else {}
+    details = faithful.get("details") or {}
+    left = [*details.get("not_understood", []), *details.get("numbers_unused", [])]
+    return [f"{w} (in the earlier request)" for w in left][:8]
 
 
 def inherited(history: list[dict]) -> list[StepSpec]:

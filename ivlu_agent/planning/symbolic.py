@@ -96,6 +96,8 @@ class SymbolicPlanner:
         inherited = bool(steps)  # True while `steps` are the previous turn's, untouched by this request
         for clause in self._joined(self.clauses(" ".join(request.split(" ")))):
             steps, inherited = self._settled(clause, steps, inherited, edit, answers or {})
+        if history and not edit.new_figure and not images:
+            ctx.unhonoured[:] = (ctx.unhonoured + edits.unsettled(history))[:16]
         return Plan(reasoning="\n".join(ctx.reasoning), steps=steps, notes=list(dict.fromkeys(ctx.notes)),
                     unhonoured=ctx.unhonoured, accounted=[a[:1000] for a in dict.fromkeys(ctx.accounted) if a][:64])
 
@@ -170,6 +172,7 @@ class SymbolicPlanner:
                 ctx.reasoning.append("A new figure: the request names something new without 'also' or "
                                      "'add', so the previous turn's panels are not kept")
                 steps = []
+                edit.new_figure = True
         inherited = False
         steps += planned
         if len(steps) > MAX_STEPS:
